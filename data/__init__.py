@@ -1,0 +1,1 @@
+"""Dataset checksums and calibrated reference metrics, shipped with the package as ``grader.datafiles``."""

@@ -1,0 +1,164 @@
+"""The assignment partition: what students may see (public) and what only the grader sees (hidden).
+
+Part 1 (``"explicit"``) hides a seeded share of the ratings. Part 2 (``"sequence"``) hides a
+seeded share of the users; their histories become length-10 windows whose last item is the
+target and whose first nine are the input. ``load_public`` gives the same public set at home
+and under the grader; under the grader it reads the copy staged into the kernel's working
+folder (``GRADER_PUBLIC_DATA``) because the kernel cannot see the full dataset.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from grader.data.interactions import Interactions
+from grader.data.movielens import load_movielens
+from grader.data.splits import random_train_test_split, user_based_train_test_split
+from grader.data.synthetic import synthetic_interactions
+
+PARTS = ("explicit", "sequence")
+PART_TITLES = {"explicit": "Part 1, explicit feedback", "sequence": "Part 2, implicit sequences"}
+DATASETS = ("movielens", "synthetic")
+DATASET_ENV = "GRADER_DATASET"
+PUBLIC_DATA_ENV = "GRADER_PUBLIC_DATA"
+DEFAULT_SEED = 20261
+TEST_FRACTION = 0.2
+SEQUENCE_LENGTH = 10
+
+
+class PartNotStagedError(RuntimeError):
+    """Raised in a graded kernel that asks for the data of the part not being graded."""
+
+
+@dataclass(frozen=True)
+class HiddenRatings:
+    """Part 1 hidden split: the (user, item) pairs to predict and their true ratings."""
+
+    user_ids: np.ndarray
+    item_ids: np.ndarray
+    ratings: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ratings)
+
+
+@dataclass(frozen=True)
+class HiddenSequences:
+    """Part 2 hidden split: nine-item inputs (left-padded with 0) and the item that came next."""
+
+    inputs: np.ndarray
+    targets: np.ndarray
+    num_items: int
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+
+@dataclass(frozen=True)
+class AssignmentSplit:
+    """One part's partition of a dataset."""
+
+    part: str
+    public: Interactions
+    hidden: HiddenRatings | HiddenSequences
+
+
+def check_part(part: str) -> str:
+    """Return ``part`` if it names a part of the homework, else raise a ValueError saying which do."""
+    if part not in PARTS:
+        raise ValueError(f"Unknown part {part!r}: use 'explicit' (Part 1) or 'sequence' (Part 2).")
+    return part
+
+
+def load_dataset(name: str | None = None, data_dir: str | Path | None = None) -> Interactions:
+    """The full dataset: ``"movielens"`` (default, or ``$GRADER_DATASET``) or ``"synthetic"``."""
+    name = name or os.environ.get(DATASET_ENV) or "movielens"
+    if name == "movielens":
+        return load_movielens(data_dir)
+    if name == "synthetic":
+        return synthetic_interactions()
+    raise ValueError(f"Unknown dataset {name!r}: use one of {', '.join(DATASETS)}.")
+
+
+def assignment_split(interactions: Interactions, part: str, seed: int = DEFAULT_SEED) -> AssignmentSplit:
+    """Partition ``interactions`` into the public and hidden sets of ``part``.
+
+    Parameters
+    ----------
+    interactions:
+        The full dataset.
+    part:
+        ``"explicit"`` or ``"sequence"``.
+    seed:
+        The partition seed, part of the assignment configuration.
+    """
+    check_part(part)
+    if part == "explicit":
+        public, hidden = random_train_test_split(interactions, TEST_FRACTION, seed)
+        return AssignmentSplit(part, public, HiddenRatings(hidden.user_ids, hidden.item_ids, hidden.ratings))
+    public, hidden = user_based_train_test_split(interactions, TEST_FRACTION, seed)
+    windows = hidden.to_sequence(SEQUENCE_LENGTH, min_sequence_length=2)
+    inputs, targets = windows.inputs_and_targets()
+    return AssignmentSplit(part, public, HiddenSequences(inputs.copy(), targets.copy(), hidden.num_items))
+
+
+def stage_public(public: Interactions, part: str, folder: str | Path) -> Path:
+    """Write ``public`` where a graded kernel's ``load_public`` will read it; return the file."""
+    path = Path(folder) / f"public_{check_part(part)}.npz"
+    np.savez(
+        path,
+        part=np.array(part),
+        user_ids=public.user_ids,
+        item_ids=public.item_ids,
+        ratings=public.ratings,
+        timestamps=public.timestamps,
+        num_users=np.array(public.num_users),
+        num_items=np.array(public.num_items),
+    )
+    return path
+
+
+def _read_staged(path: str, part: str) -> Interactions:
+    with np.load(path, allow_pickle=False) as staged:
+        staged_part = str(staged["part"])
+        if staged_part != part:
+            raise PartNotStagedError(
+                f"This grading run is for {PART_TITLES[staged_part]}, so the {part!r} data is not "
+                f"available here. Cells that need it fail in this run; the other part is graded "
+                f"in a run of its own."
+            )
+        return Interactions(
+            staged["user_ids"],
+            staged["item_ids"],
+            staged["ratings"],
+            staged["timestamps"],
+            int(staged["num_users"]),
+            int(staged["num_items"]),
+        )
+
+
+def load_public(part: str, data_dir: str | Path | None = None) -> Interactions:
+    """The public data of a part of the homework: what you train and validate on.
+
+    Parameters
+    ----------
+    part:
+        ``"explicit"`` (Part 1: 80% of the ratings) or ``"sequence"`` (Part 2: every rating
+        of 80% of the users; call ``.to_sequence()`` for windows).
+    data_dir:
+        Folder holding MovieLens 100K's ``u.data``; by default ``$GRADER_DATA_DIR``, else the
+        cache, else a one-time download.
+
+    Returns
+    -------
+    Interactions
+    """
+    check_part(part)
+    staged = os.environ.get(PUBLIC_DATA_ENV)
+    if staged:
+        return _read_staged(staged, part)
+    return assignment_split(load_dataset(data_dir=data_dir), part).public

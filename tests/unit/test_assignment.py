@@ -1,0 +1,71 @@
+"""The assignment partition and the seam through which a graded kernel gets its public data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader.data import Interactions, PartNotStagedError, assignment_split, load_public
+from grader.data.assignment import stage_public
+
+
+def _pairs(user_ids: np.ndarray, item_ids: np.ndarray) -> set[tuple[int, int]]:
+    return set(zip(user_ids.tolist(), item_ids.tolist()))
+
+
+def test_explicit_partition_hides_a_fifth_of_the_ratings(synthetic: Interactions) -> None:
+    split = assignment_split(synthetic, "explicit", seed=1)
+    assert len(split.hidden) == round(0.2 * len(synthetic))
+    assert len(split.public) + len(split.hidden) == len(synthetic)
+    assert not _pairs(split.public.user_ids, split.public.item_ids) & _pairs(split.hidden.user_ids, split.hidden.item_ids)
+
+
+def test_sequence_partition_hides_whole_users(synthetic: Interactions) -> None:
+    split = assignment_split(synthetic, "sequence", seed=1)
+    hidden_users = set(np.unique(synthetic.user_ids).tolist()) - set(split.public.user_ids.tolist())
+    assert len(hidden_users) == round(0.2 * (synthetic.num_users - 1))
+    hidden = split.hidden
+    assert hidden.inputs.shape == (len(hidden), 9) and hidden.num_items == synthetic.num_items
+    assert (hidden.targets > 0).all() and (hidden.inputs[:, -1] > 0).all()  # at least one input item
+    # Every interaction of a hidden user is in exactly one window, except where a user's earliest
+    # window holds a single item (no input to predict from), which is dropped.
+    covered = np.count_nonzero(hidden.inputs) + len(hidden)
+    total = np.isin(synthetic.user_ids, list(hidden_users)).sum()
+    assert total - len(hidden_users) <= covered <= total
+
+
+def test_partition_is_determined_by_the_seed(synthetic: Interactions) -> None:
+    first, again, other = (assignment_split(synthetic, "explicit", seed=s) for s in (7, 7, 8))
+    np.testing.assert_array_equal(first.hidden.ratings, again.hidden.ratings)
+    np.testing.assert_array_equal(first.hidden.item_ids, again.hidden.item_ids)
+    assert not np.array_equal(first.hidden.item_ids, other.hidden.item_ids)
+
+
+def test_unknown_part_is_refused(synthetic: Interactions) -> None:
+    with pytest.raises(ValueError, match="'explicit'.*'sequence'"):
+        assignment_split(synthetic, "implicit")
+
+
+@pytest.mark.parametrize("part", ["explicit", "sequence"])
+def test_load_public_at_home_never_returns_a_hidden_row(part: str, synthetic: Interactions, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRADER_DATASET", "synthetic")
+    public = load_public(part)
+    split = assignment_split(synthetic, part)
+    np.testing.assert_array_equal(public.item_ids, split.public.item_ids)
+    if part == "explicit":
+        assert not _pairs(public.user_ids, public.item_ids) & _pairs(split.hidden.user_ids, split.hidden.item_ids)
+
+
+def test_staged_public_data_is_what_a_graded_kernel_loads(synthetic: Interactions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    public = assignment_split(synthetic, "explicit").public
+    staged = stage_public(public, "explicit", tmp_path)
+    monkeypatch.setenv("GRADER_PUBLIC_DATA", str(staged))
+    monkeypatch.setenv("GRADER_DATA_DIR", str(tmp_path / "not-here"))  # never consulted
+    loaded = load_public("explicit")
+    for name in ("user_ids", "item_ids", "ratings", "timestamps"):
+        np.testing.assert_array_equal(getattr(loaded, name), getattr(public, name))
+    assert (loaded.num_users, loaded.num_items) == (public.num_users, public.num_items)
+    with pytest.raises(PartNotStagedError, match="Part 1.*'sequence' data is not available"):
+        load_public("sequence")

@@ -14,6 +14,7 @@ from grader.data.assignment import (
     assignment_split,
     load_dataset,
     load_public,
+    next_item_test_set,
 )
 from grader.data.interactions import PADDING_ITEM, Interactions, SequenceInteractions
 from grader.data.movielens import DatasetError, load_movielens
@@ -34,6 +35,7 @@ __all__ = [
     "load_dataset",
     "load_movielens",
     "load_public",
+    "next_item_test_set",
     "random_train_test_split",
     "synthetic_interactions",
     "user_based_train_test_split",

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from grader.config import load_config
 from grader.data.interactions import Interactions
 from grader.data.movielens import load_movielens
 from grader.data.splits import random_train_test_split, user_based_train_test_split
@@ -25,7 +26,6 @@ PART_TITLES = {"explicit": "Part 1, explicit feedback", "sequence": "Part 2, imp
 DATASETS = ("movielens", "synthetic")
 DATASET_ENV = "GRADER_DATASET"
 PUBLIC_DATA_ENV = "GRADER_PUBLIC_DATA"
-DEFAULT_SEED = 20261
 TEST_FRACTION = 0.2
 SEQUENCE_LENGTH = 10
 
@@ -84,7 +84,7 @@ def load_dataset(name: str | None = None, data_dir: str | Path | None = None) ->
     raise ValueError(f"Unknown dataset {name!r}: use one of {', '.join(DATASETS)}.")
 
 
-def assignment_split(interactions: Interactions, part: str, seed: int = DEFAULT_SEED) -> AssignmentSplit:
+def assignment_split(interactions: Interactions, part: str, seed: int | None = None) -> AssignmentSplit:
     """Partition ``interactions`` into the public and hidden sets of ``part``.
 
     Parameters
@@ -94,16 +94,26 @@ def assignment_split(interactions: Interactions, part: str, seed: int = DEFAULT_
     part:
         ``"explicit"`` or ``"sequence"``.
     seed:
-        The partition seed, part of the assignment configuration.
+        The partition seed; by default the one in the packaged assignment configuration.
     """
     check_part(part)
+    seed = load_config().seed if seed is None else seed
     if part == "explicit":
         public, hidden = random_train_test_split(interactions, TEST_FRACTION, seed)
         return AssignmentSplit(part, public, HiddenRatings(hidden.user_ids, hidden.item_ids, hidden.ratings))
     public, hidden = user_based_train_test_split(interactions, TEST_FRACTION, seed)
-    windows = hidden.to_sequence(SEQUENCE_LENGTH, min_sequence_length=2)
+    return AssignmentSplit(part, public, next_item_test_set(hidden))
+
+
+def next_item_test_set(interactions: Interactions) -> HiddenSequences:
+    """Cut histories into the Part 2 test windows: nine inputs and the item that came next.
+
+    Windows are non-overlapping and taken from the end of each history; a window needs at least
+    one input item besides its target.
+    """
+    windows = interactions.to_sequence(SEQUENCE_LENGTH, min_sequence_length=2)
     inputs, targets = windows.inputs_and_targets()
-    return AssignmentSplit(part, public, HiddenSequences(inputs.copy(), targets.copy(), hidden.num_items))
+    return HiddenSequences(inputs.copy(), targets.copy(), interactions.num_items)
 
 
 def stage_public(public: Interactions, part: str, folder: str | Path) -> Path:

@@ -1,0 +1,107 @@
+"""The assignment configuration (``grader/assignment.toml``): partition seed and rubric."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+METRIC_DIRECTIONS = {"rmse": "lower", "mrr": "higher"}
+BASELINES = {"explicit": ("global_mean", "user_item_biases"), "sequence": ("popularity",)}
+POINT_KEYS = ("ran", "valid", "beats_baseline", "target")
+
+
+class ConfigError(ValueError):
+    """The configuration file is malformed; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class PartRubric:
+    """How one part is scored."""
+
+    metric: str
+    baseline: str
+    margin: float
+    points: dict[str, float]
+    target: float | None = None
+    target_relative_to_reference: float | None = None
+
+    @property
+    def lower_is_better(self) -> bool:
+        """True for RMSE, False for MRR."""
+        return METRIC_DIRECTIONS[self.metric] == "lower"
+
+    @property
+    def max_score(self) -> float:
+        """Sum of the points of the part."""
+        return float(sum(self.points.values()))
+
+    def resolve_target(self, reference_mean: float | None) -> float:
+        """The absolute target, computing it from the reference when it is relative."""
+        if self.target is not None:
+            return self.target
+        if reference_mean is None:
+            raise ConfigError(
+                "The rubric sets the target relative to the reference, but no calibrated reference "
+                "is available: run `grader calibrate` or give an absolute `target`."
+            )
+        return reference_mean * self.target_relative_to_reference
+
+
+@dataclass(frozen=True)
+class AssignmentConfig:
+    """The partition seed and the rubric of each part."""
+
+    seed: int
+    parts: dict[str, PartRubric]
+    source: str
+
+
+def _part(table: dict, part: str, source: str) -> PartRubric:
+    where = f"{source} [{part}]"
+    try:
+        metric, baseline = table["metric"], table["baseline"]
+        points = {key: float(table["points"][key]) for key in POINT_KEYS}
+    except (KeyError, TypeError) as error:
+        raise ConfigError(f"{where} lacks {error}; see the packaged assignment.toml for the keys.") from error
+    if metric not in METRIC_DIRECTIONS:
+        raise ConfigError(f"{where} metric must be one of {sorted(METRIC_DIRECTIONS)}, not {metric!r}.")
+    if baseline not in BASELINES[part]:
+        raise ConfigError(f"{where} baseline must be one of {list(BASELINES[part])}, not {baseline!r}.")
+    if any(value < 0 for value in points.values()):
+        raise ConfigError(f"{where} points must not be negative.")
+    absolute, relative = table.get("target"), table.get("target_relative_to_reference")
+    if (absolute is None) == (relative is None):
+        raise ConfigError(f"{where} needs exactly one of `target` and `target_relative_to_reference`.")
+    return PartRubric(
+        metric=metric,
+        baseline=baseline,
+        margin=float(table.get("margin", 0.0)),
+        points=points,
+        target=None if absolute is None else float(absolute),
+        target_relative_to_reference=None if relative is None else float(relative),
+    )
+
+
+def load_config(path: str | Path | None = None) -> AssignmentConfig:
+    """Read an assignment configuration; ``None`` reads the one shipped with the package."""
+    if path is None:
+        source = "assignment.toml (packaged)"
+        text = resources.files("grader").joinpath("assignment.toml").read_text()
+    else:
+        source = str(path)
+        try:
+            text = Path(path).read_text()
+        except OSError as error:
+            raise ConfigError(f"Cannot read the configuration {path}: {error.strerror or error}.") from error
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{source} is not valid TOML: {error}.") from error
+    try:
+        seed = int(table["partition"]["seed"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise ConfigError(f"{source} needs an integer [partition] seed.") from error
+    parts = {part: _part(table.get(part, {}), part, source) for part in ("explicit", "sequence")}
+    return AssignmentConfig(seed=seed, parts=parts, source=source)

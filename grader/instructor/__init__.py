@@ -1,0 +1,1 @@
+"""Instructor tools: generating the student templates and calibrating the reference metrics."""

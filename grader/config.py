@@ -26,6 +26,7 @@ class PartRubric:
     points: dict[str, float]
     target: float | None = None
     target_relative_to_reference: float | None = None
+    synthetic_target: float | None = None
 
     @property
     def lower_is_better(self) -> bool:
@@ -37,8 +38,10 @@ class PartRubric:
         """Sum of the points of the part."""
         return float(sum(self.points.values()))
 
-    def resolve_target(self, reference_mean: float | None) -> float:
-        """The absolute target, computing it from the reference when it is relative."""
+    def resolve_target(self, reference_mean: float | None, dataset: str = "movielens") -> float:
+        """The absolute target on ``dataset``, computing it from the reference when it is relative."""
+        if dataset == "synthetic" and self.synthetic_target is not None:
+            return self.synthetic_target
         if self.target is not None:
             return self.target
         if reference_mean is None:
@@ -81,6 +84,7 @@ def _part(table: dict, part: str, source: str) -> PartRubric:
         points=points,
         target=None if absolute is None else float(absolute),
         target_relative_to_reference=None if relative is None else float(relative),
+        synthetic_target=None if table.get("synthetic_target") is None else float(table["synthetic_target"]),
     )
 
 

@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from grader.data.interactions import Interactions
 

@@ -1,0 +1,86 @@
+"""Everything a check may look at for one part of one submission."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from grader.config import PartRubric
+from grader.data.assignment import PART_TITLES, HiddenRatings, HiddenSequences
+from grader.data.interactions import Interactions
+from grader.execution.protocol import contract_function
+from grader.execution.record import ExecutionRecord
+from grader.references import Reference
+
+
+@dataclass
+class CheckContext:
+    """One part's results, as the grader computed them (nothing here comes from the kernel
+    except the prediction values themselves).
+
+    Attributes
+    ----------
+    part:
+        ``"explicit"`` or ``"sequence"``.
+    rubric:
+        Points, metric, baseline and target of the part.
+    target:
+        The absolute target of the metric (after resolving a reference-relative target).
+    execution:
+        What happened when the notebook ran.
+    predictions:
+        The validated predictions, or None.
+    prediction_error:
+        Why there are no valid predictions (None when there are).
+    metrics:
+        The metrics of the predictions on the hidden split (None without valid predictions).
+    baselines:
+        Metrics of every baseline of the part on the hidden split, by baseline name.
+    reference:
+        Calibrated reference of the part's metric (None when not calibrated for this dataset).
+    hidden, public:
+        The hidden split (labels included: checks run in the grader) and the public data.
+    """
+
+    part: str
+    rubric: PartRubric
+    target: float
+    execution: ExecutionRecord
+    predictions: np.ndarray | None
+    prediction_error: str | None
+    metrics: dict[str, float] | None
+    baselines: dict[str, dict[str, float]]
+    reference: Reference | None
+    hidden: HiddenRatings | HiddenSequences
+    public: Interactions
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        """``Part 1, explicit feedback`` or ``Part 2, implicit sequences``."""
+        return PART_TITLES[self.part]
+
+    @property
+    def function_name(self) -> str:
+        """The contract function of the part."""
+        return contract_function(self.part)
+
+    @property
+    def metric(self) -> float | None:
+        """The part's graded metric (RMSE or MRR), or None."""
+        return None if self.metrics is None else self.metrics[self.rubric.metric]
+
+    @property
+    def prediction_summary(self) -> str:
+        """The first line of the prediction error (for checks that depend on valid predictions)."""
+        return (self.prediction_error or "").splitlines()[0] if self.prediction_error else ""
+
+    @property
+    def baseline(self) -> float:
+        """The graded baseline's value of the metric."""
+        return self.baselines[self.rubric.baseline][self.rubric.metric]
+
+    def better(self, value: float, than: float) -> bool:
+        """Whether ``value`` is strictly better than ``than`` for this metric."""
+        return value < than if self.rubric.lower_is_better else value > than

@@ -1,0 +1,61 @@
+"""The kernel the grader starts: always a Python kernel of the grader's own environment,
+launched through the sandbox, talking over sockets that refuse oversized messages."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import zmq
+import zmq.asyncio
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.manager import AsyncKernelManager
+
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+"""A single message larger than this is dropped by ZeroMQ before it reaches grader memory."""
+
+
+def grader_kernel_spec() -> KernelSpec:
+    """ipykernel of this interpreter, interrupted by message (signals do not cross the sandbox)."""
+    return KernelSpec(
+        argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        display_name="Python 3 (grader)",
+        language="python",
+        interrupt_mode="message",
+        env={},
+        metadata={},
+    )
+
+
+def capped_context() -> zmq.asyncio.Context:
+    """A ZeroMQ context whose sockets drop any inbound message above MAX_MESSAGE_BYTES."""
+    context = zmq.asyncio.Context()
+    context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+    return context
+
+
+class GradingKernelManager(AsyncKernelManager):
+    """Starts the grader's kernel whatever kernelspec the notebook names, wrapped by a launch prefix.
+
+    ``launch_wrapper`` turns the kernel command into the sandboxed command line.
+    """
+
+    def __init__(self, launch_wrapper: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._spec = grader_kernel_spec()
+        self._wrap = launch_wrapper or (lambda command: command)
+        self.context = capped_context()
+
+    @property
+    def kernel_spec(self) -> KernelSpec:  # type: ignore[override]
+        return self._spec
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        """The kernel command, wrapped by the sandbox."""
+        return self._wrap(super().format_kernel_cmd(extra_arguments))
+
+    def client(self, **kwargs: Any) -> AsyncKernelClient:
+        """A client whose sockets share the capped context."""
+        kwargs.setdefault("context", self.context)
+        return super().client(**kwargs)

@@ -1,0 +1,221 @@
+"""Execute a notebook in a sandboxed kernel, then collect its predictions from the same kernel.
+
+Every cell runs, in order, even after errors. A cell past its time limit is interrupted; if it
+does not stop within a grace period, or the notebook exceeds its overall limit, a watchdog
+outside the event loop kills the kernel. Nothing the kernel does can stop this function from
+returning a record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import nbformat
+import numpy as np
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+from grader.execution.client import FLOOD_OUTPUT_BYTES, GradingClient
+from grader.execution.kernel import GradingKernelManager
+from grader.execution.protocol import PredictionResult, collect_predictions
+from grader.execution.record import CellProblem, ExecutionRecord, trim_traceback
+from grader.sandbox import KernelSandbox
+
+TIMEOUT_ENAME = "GradingTimeout"
+GRACE_SECONDS = 10.0
+STARTUP_SECONDS = 60
+LOG_TAIL_CHARS = 1500
+
+
+@dataclass(frozen=True)
+class PredictionRequest:
+    """What to ask the kernel for after the notebook ran."""
+
+    part: str
+    inputs: np.ndarray
+    num_items: int
+    batch_size: int
+    timeout: float
+
+
+@dataclass(frozen=True)
+class ExecutionLimits:
+    """Time bounds of one run."""
+
+    notebook_seconds: float
+    cell_seconds: float
+    grace_seconds: float = GRACE_SECONDS
+
+
+class _Watchdog:
+    """Kills the sandbox if not cancelled in time: the bound nothing in the kernel can dodge."""
+
+    def __init__(self, sandbox: KernelSandbox, seconds: float, reason: str):
+        self._timer = threading.Timer(seconds, sandbox.kill, kwargs={"reason": reason})
+        self._timer.daemon = True
+        self._timer.start()
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+def execute_notebook(
+    notebook: nbformat.NotebookNode,
+    sandbox: KernelSandbox,
+    env: dict[str, str],
+    limits: ExecutionLimits,
+    request: PredictionRequest | None,
+) -> tuple[ExecutionRecord, PredictionResult | None]:
+    """Run ``notebook`` in ``sandbox`` and, if its kernel survives, collect predictions.
+
+    Returns
+    -------
+    (ExecutionRecord, PredictionResult or None)
+        The prediction result is None when the kernel could not be asked (it died or never
+        started); the record says why.
+    """
+    return asyncio.run(_execute(notebook, sandbox, env, limits, request))
+
+
+async def _execute(notebook, sandbox, env, limits, request):
+    record = ExecutionRecord(code_cells=sum(1 for c in notebook.cells if c.cell_type == "code" and c.source.strip()))
+    manager = GradingKernelManager(launch_wrapper=sandbox.command)
+    manager.transport = sandbox.transport
+    if sandbox.transport == "ipc":
+        manager.ip = sandbox.ipc_path
+    manager.connection_file = sandbox.connection_file
+    client = GradingClient(
+        notebook,
+        km=manager,
+        allow_errors=True,
+        interrupt_on_timeout=True,
+        error_on_timeout={"ename": TIMEOUT_ENAME, "evalue": "time limit", "traceback": []},
+        raise_on_iopub_timeout=True,
+        iopub_timeout=int(limits.grace_seconds),
+        startup_timeout=STARTUP_SECONDS,
+        shutdown_kernel="immediate",
+        kernel_name="python3",
+    )
+    client.on_cell_executed = lambda **kw: _record_reply(record, limits, **kw)
+    log_path = sandbox.job_dir / "kernel.log"
+    predictions = None
+    with open(log_path, "wb") as log:
+        try:
+            async with client.async_setup_kernel(env=env, cwd=sandbox.launch_cwd, independent=True, stdout=log, stderr=log):
+                sandbox.process = manager.provisioner.process
+                client.on_flood = lambda index: _on_flood(record, manager, index)
+                await _run_cells(client, notebook, sandbox, record, limits)
+                if record.kernel_died is None and request is not None:
+                    predictions = await _predict(client, sandbox, request, limits)
+                    if predictions.error and not await client.kc.is_alive():
+                        record.kernel_died = _death(manager, sandbox)
+        except (RuntimeError, TimeoutError, OSError) as error:
+            if record.cells_run == 0 and record.kernel_died is None:
+                record.start_error = f"{error}. {_log_tail(log_path)}".strip()
+            else:
+                record.kernel_died = record.kernel_died or _death(manager, sandbox)
+        finally:
+            sandbox.kill()
+            atexit.unregister(client._cleanup_kernel)  # nbclient leaves it registered after a failed start
+    record.output_bytes = client.output_bytes
+    record.output_truncated = client.output_truncated
+    return record, predictions
+
+
+async def _run_cells(client: GradingClient, notebook, sandbox: KernelSandbox, record: ExecutionRecord, limits: ExecutionLimits) -> None:
+    started = time.monotonic()
+    deadline = started + limits.notebook_seconds
+    try:
+        for index, cell in enumerate(notebook.cells):
+            if cell.cell_type != "code" or not cell.source.strip():
+                continue
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                record.notebook_timed_out = True
+                break
+            timeout = max(1, int(min(limits.cell_seconds, remaining)))
+            client.timeout = timeout
+            reason = (
+                f"Cell {index + 1} was still running {limits.grace_seconds:.0f} s after being interrupted at "
+                f"its time limit ({timeout} s), so the kernel was stopped. Cells that ignore interrupts "
+                f"cannot be graded further."
+            )
+            watchdog = _Watchdog(sandbox, timeout + 2 * limits.grace_seconds, reason)
+            try:
+                await client.async_execute_cell(cell, index)
+                record.cells_run += 1
+            except CellTimeoutError:
+                sandbox.kill(reason)
+                record.problems.append(CellProblem(index + 1, "timeout", f"did not stop after its time limit ({timeout} s)"))
+                record.kernel_died = reason
+                break
+            except DeadKernelError:
+                record.kernel_died = _death(client.km, sandbox, index + 1)
+                record.problems.append(CellProblem(index + 1, "killed", "the kernel stopped while this cell ran"))
+                break
+            finally:
+                watchdog.cancel()
+            if time.monotonic() > deadline and record.cells_run < record.code_cells:
+                record.notebook_timed_out = True
+                break
+    finally:
+        record.seconds = time.monotonic() - started
+
+
+def _record_reply(record: ExecutionRecord, limits: ExecutionLimits, cell: Any, cell_index: int, execute_reply: dict) -> None:
+    content = (execute_reply or {}).get("content", {})
+    if content.get("status") != "error":
+        return
+    ename, evalue = content.get("ename", ""), str(content.get("evalue", ""))
+    if ename == TIMEOUT_ENAME:
+        record.problems.append(CellProblem(cell_index + 1, "timeout", "ran past its time limit and was interrupted"))
+    elif ename == "PartNotStagedError":
+        record.problems.append(CellProblem(cell_index + 1, "other part", "needs the other part's data (not an error in this run)"))
+    else:
+        record.problems.append(CellProblem(cell_index + 1, "error", f"{ename}: {evalue}"[:500], trim_traceback(content.get("traceback") or [])))
+
+
+def _on_flood(record: ExecutionRecord, manager: GradingKernelManager, index: int) -> None:
+    record.problems.append(
+        CellProblem(index + 1, "error", f"printed more than {FLOOD_OUTPUT_BYTES // 2**20} MB of output and was interrupted")
+    )
+    asyncio.ensure_future(manager.interrupt_kernel())
+
+
+async def _predict(client: GradingClient, sandbox: KernelSandbox, request: PredictionRequest, limits: ExecutionLimits) -> PredictionResult:
+    reason = (
+        f"The prediction function was still running {limits.grace_seconds:.0f} s after its time limit "
+        f"({request.timeout:.0f} s), so the kernel was stopped."
+    )
+    watchdog = _Watchdog(sandbox, request.timeout + limits.grace_seconds, reason)
+    try:
+        result = await collect_predictions(client.kc, request.part, request.inputs, request.num_items, request.batch_size, request.timeout)
+        if result.timed_out:
+            await client.km.interrupt_kernel()
+        return result
+    finally:
+        watchdog.cancel()
+
+
+def _death(manager: GradingKernelManager, sandbox: KernelSandbox, cell: int | None = None) -> str:
+    process = getattr(manager.provisioner, "process", None) if manager.provisioner else None
+    returncode = None
+    if process is not None:
+        try:
+            returncode = process.wait(timeout=2)
+        except Exception:  # still running: the kernel stopped answering
+            returncode = None
+    reason = sandbox.death_reason(returncode)
+    return f"{reason} (while cell {cell} ran)" if cell and not sandbox.killed_by_grader else reason
+
+
+def _log_tail(path) -> str:
+    try:
+        text = path.read_bytes()[-LOG_TAIL_CHARS:].decode("utf-8", "replace").strip()
+    except OSError:
+        return ""
+    return f"Kernel log: {text}" if text else ""

@@ -1,0 +1,203 @@
+"""Grading one submission, top to bottom: read -> stage public data -> execute in a sandbox ->
+collect predictions -> metrics -> hidden checks -> report.
+
+A :class:`GradingSession` loads the dataset, splits and baselines once and grades any number of
+notebooks with them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from grader.checks.context import CheckContext
+from grader.checks.plugin import CheckResult, run_checks
+from grader.config import AssignmentConfig, load_config
+from grader.data.assignment import PUBLIC_DATA_ENV, AssignmentSplit, assignment_split, load_dataset, stage_public
+from grader.evaluation import RATINGS_BATCH, SEQUENCES_BATCH, baseline_metrics, score_next_items, score_ratings
+from grader.execution.protocol import contract_function
+from grader.execution.record import ExecutionRecord
+from grader.execution.run import ExecutionLimits, PredictionRequest, execute_notebook
+from grader.metrics import InvalidPredictionsError
+from grader.references import load_references, reference_for
+from grader.reports.model import PartReport, SubmissionReport
+from grader.sandbox import KernelSandbox, Limits, choose_level
+from grader.submission import SubmissionError, read_submission
+
+
+@dataclass
+class GradingOptions:
+    """How to grade; the CLI's options."""
+
+    part: str | None = None
+    split_seed: int | None = None
+    dataset: str = "movielens"
+    data_dir: Path | None = None
+    device: str = "auto"
+    timeout: float = 900.0
+    cell_timeout: float | None = None
+    predict_timeout: float = 300.0
+    sandbox: str = "auto"
+    limits: Limits = field(default_factory=Limits)
+    config: Path | None = None
+    references: Path | None = None
+    checks: list[Path] = field(default_factory=list)
+    jobs: int = 1
+
+
+def resolve_device(device: str) -> str:
+    """``auto`` becomes ``cuda`` when an NVIDIA GPU is present, else ``cpu``."""
+    if device != "auto":
+        return device
+    return "cuda" if Path("/dev/nvidiactl").exists() or Path("/dev/nvidia0").exists() else "cpu"
+
+
+class GradingSession:
+    """Dataset, hidden splits, baselines and sandbox choice, shared by every graded notebook.
+
+    Construct it in the process that grades (it is cheap: MovieLens loads in well under a second).
+    """
+
+    def __init__(self, options: GradingOptions, sandbox_level: str | None = None):
+        self.options = options
+        self.config: AssignmentConfig = load_config(options.config)
+        if options.split_seed is not None:
+            self.config = replace(self.config, seed=options.split_seed)
+        self.references = load_references(options.references)
+        self.device = resolve_device(options.device)
+        if sandbox_level is None:
+            sandbox_level, self.sandbox_warning = choose_level(options.sandbox)
+        else:
+            self.sandbox_warning = None
+        self.sandbox_level = sandbox_level
+        self.threads = max(1, (os.cpu_count() or 1) // max(1, options.jobs))
+        self._dataset = load_dataset(options.dataset, options.data_dir)
+        self._staging = Path(tempfile.mkdtemp(prefix="recsys-grader-public-"))
+        self._splits: dict[str, AssignmentSplit] = {}
+        self._baselines: dict[str, dict] = {}
+        self._staged: dict[str, Path] = {}
+
+    def close(self) -> None:
+        """Remove the staged public data."""
+        shutil.rmtree(self._staging, ignore_errors=True)
+
+    def __enter__(self) -> GradingSession:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --- per part, computed once --------------------------------------------------------------
+
+    def split(self, part: str) -> AssignmentSplit:
+        """The public/hidden partition of ``part`` under the configured seed."""
+        if part not in self._splits:
+            self._splits[part] = assignment_split(self._dataset, part, self.config.seed)
+        return self._splits[part]
+
+    def baselines(self, part: str) -> dict[str, dict[str, float]]:
+        """Baseline metrics of ``part`` on the hidden split."""
+        if part not in self._baselines:
+            split = self.split(part)
+            self._baselines[part] = baseline_metrics(part, split.public, split.hidden)
+        return self._baselines[part]
+
+    def staged_public(self, part: str) -> Path:
+        """The public data file a kernel grading ``part`` reads."""
+        if part not in self._staged:
+            self._staged[part] = stage_public(self.split(part).public, part, self._staging)
+        return self._staged[part]
+
+    def target(self, part: str) -> tuple[float, object]:
+        """The absolute target of ``part`` and the calibrated reference (or None)."""
+        rubric = self.config.parts[part]
+        reference = reference_for(self.references, self.options.dataset, part, rubric.metric)
+        target = rubric.resolve_target(reference.mean if reference else None, self.options.dataset)
+        if rubric.target is None and reference is not None:  # relative target: allow the seed spread
+            target = target + reference.tolerance() if rubric.lower_is_better else target - reference.tolerance()
+        return target, reference
+
+    # --- grading ------------------------------------------------------------------------------
+
+    def grade(self, path: str | Path) -> SubmissionReport:
+        """Grade one notebook for each of its parts; never raises for a bad submission."""
+        started = time.monotonic()
+        report = SubmissionReport(submission=str(path), sandbox=self.sandbox_level, device=self.device)
+        try:
+            submission = read_submission(path, self.options.part)
+        except SubmissionError as error:
+            report.error = str(error)
+            report.seconds = time.monotonic() - started
+            return report
+        report.notes += submission.notes
+        for part in submission.parts:
+            report.parts.append(self._grade_part(submission.notebook, part))
+        report.seconds = time.monotonic() - started
+        return report
+
+    def _grade_part(self, notebook, part: str) -> PartReport:
+        split = self.split(part)
+        hidden = split.hidden
+        staged = self.staged_public(part)
+        cell_timeout = self.options.cell_timeout or self.options.timeout
+        sandbox = KernelSandbox(self.sandbox_level, self.options.limits, [staged], self.options.timeout + self.options.predict_timeout, self.device, self.threads)
+        try:
+            env = sandbox.environment({PUBLIC_DATA_ENV: sandbox.kernel_path(staged)})
+            if part == "explicit":
+                request = PredictionRequest(part, np.stack([hidden.user_ids, hidden.item_ids], axis=1), 0, RATINGS_BATCH, self.options.predict_timeout)
+            else:
+                request = PredictionRequest(part, hidden.inputs, hidden.num_items, SEQUENCES_BATCH, self.options.predict_timeout)
+            record, result = execute_notebook(notebook.copy(), sandbox, env, ExecutionLimits(self.options.timeout, cell_timeout), request)
+            peak = sandbox.peak_memory()
+        finally:
+            survivors = sandbox.close()
+        predictions, error, metrics = None, None, None
+        if result is None:
+            error = f"{contract_function(part)} could not be called: " + _why_no_kernel(record)
+        elif result.error:
+            error = result.error
+        else:
+            try:
+                metrics = score_ratings(result.values, hidden) if part == "explicit" else score_next_items(result.values, hidden)
+                predictions = result.values
+            except InvalidPredictionsError as invalid:
+                error = f"{contract_function(part)} returned invalid predictions: {invalid}"
+        target, reference = self.target(part)
+        context = CheckContext(
+            part=part, rubric=self.config.parts[part], target=target, execution=record,
+            predictions=predictions, prediction_error=error, metrics=metrics,
+            baselines=self.baselines(part), reference=reference, hidden=hidden, public=split.public,
+        )
+        tests = run_checks(context, self.options.checks)
+        notes = []
+        if survivors:
+            notes.append(f"{len(survivors)} process(es) of the submission outlived its kernel and were killed.")
+        return PartReport(
+            part=part, tests=tests, metrics=metrics, baselines=self.baselines(part),
+            reference=None if reference is None else {"mean": reference.mean, "std": reference.std},
+            target=target, metric=self.config.parts[part].metric, execution=record,
+            prediction_error=error, peak_memory=peak, notes=notes,
+        )
+
+
+def _why_no_kernel(record: ExecutionRecord) -> str:
+    if record.start_error:
+        return f"the kernel did not start ({record.start_error})."
+    return record.kernel_died or "the kernel stopped."
+
+
+def grade_one(path: str | Path, options: GradingOptions) -> SubmissionReport:
+    """Grade a single notebook with a fresh session."""
+    with GradingSession(options) as session:
+        report = session.grade(path)
+        report.warning = session.sandbox_warning
+        return report
+
+
+__all__ = ["CheckResult", "GradingOptions", "GradingSession", "grade_one", "resolve_device"]

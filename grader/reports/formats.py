@@ -1,0 +1,94 @@
+"""Machine-readable reports: JSON (the contract), Gradescope results.json, JUnit XML, CSV gradebook."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ElementTree
+
+from grader.reports.model import METRIC_KEYS, SubmissionReport
+
+GRADEBOOK_COLUMNS = ["file", "part", "score", "max_score", *METRIC_KEYS, "error", "sandbox", "seconds"]
+
+
+def render_json(reports: list[SubmissionReport], single: bool) -> str:
+    """One object for a single notebook, a list (each with ``submission``) for a batch."""
+    documents = [report.to_json() for report in reports]
+    return json.dumps(documents[0] if single else documents, indent=2) + "\n"
+
+
+def gradescope_results(report: SubmissionReport) -> dict:
+    """A Gradescope autograder ``results.json`` document."""
+    tests = [
+        {
+            "name": name,
+            "score": test.score,
+            "max_score": test.max_score,
+            "status": "passed" if test.score >= test.max_score else "failed",
+            "output": test.output,
+            "visibility": "visible",
+        }
+        for name, test in report.named_tests()
+    ]
+    output = report.error or "\n".join([*report.notes, *[p.execution.summary() for p in report.parts]])
+    return {
+        "score": report.score,
+        "execution_time": round(report.seconds, 2),
+        "output": output,
+        "tests": tests,
+        "extra_data": {"metrics": report.metrics(), "sandbox": report.sandbox, "device": report.device},
+    }
+
+
+def render_gradescope(reports: list[SubmissionReport], single: bool) -> str:
+    """Gradescope's results.json (a list of documents for a batch)."""
+    documents = [gradescope_results(report) for report in reports]
+    return json.dumps(documents[0] if single else documents, indent=2) + "\n"
+
+
+def render_junit(reports: list[SubmissionReport]) -> str:
+    """JUnit XML: one test suite per submission, one test case per check."""
+    suites = ElementTree.Element("testsuites")
+    for report in reports:
+        named = report.named_tests()
+        suite = ElementTree.SubElement(
+            suites, "testsuite", name=report.submission, tests=str(max(1, len(named))),
+            failures=str(sum(1 for _, t in named if t.score < t.max_score)),
+            errors=str(1 if report.error else 0), time=f"{report.seconds:.2f}",
+        )
+        properties = ElementTree.SubElement(suite, "properties")
+        for key, value in [("score", report.score), ("max_score", report.max_score), *report.metrics().items()]:
+            ElementTree.SubElement(properties, "property", name=key, value="" if value is None else str(value))
+        if report.error:
+            case = ElementTree.SubElement(suite, "testcase", classname=report.submission, name="notebook is gradable")
+            ElementTree.SubElement(case, "error", message=report.error)
+        for name, test in named:
+            case = ElementTree.SubElement(suite, "testcase", classname=report.submission, name=name)
+            if test.score < test.max_score:
+                failure = ElementTree.SubElement(case, "failure", message=f"{test.score:g} / {test.max_score:g}")
+                failure.text = test.output
+            elif test.output:
+                ElementTree.SubElement(case, "system-out").text = test.output
+    ElementTree.indent(suites)
+    return ElementTree.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def render_gradebook(reports: list[SubmissionReport]) -> str:
+    """The CSV gradebook: one row per submission."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=GRADEBOOK_COLUMNS)
+    writer.writeheader()
+    for report in reports:
+        metrics = report.metrics()
+        writer.writerow({
+            "file": report.submission,
+            "part": report.part_names,
+            "score": report.score,
+            "max_score": report.max_score,
+            **{key: "" if metrics[key] is None else f"{metrics[key]:.6f}" for key in METRIC_KEYS},
+            "error": report.error or "",
+            "sandbox": report.sandbox,
+            "seconds": f"{report.seconds:.1f}",
+        })
+    return buffer.getvalue()

@@ -1,0 +1,118 @@
+"""The results of grading: per part and per submission, and their JSON form (a contract)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from grader.checks.plugin import CheckResult
+from grader.data.assignment import PART_TITLES
+from grader.execution.record import ExecutionRecord
+
+METRIC_KEYS = ("rmse", "mrr", "hr@10", "ndcg@10")
+SHORT_TITLES = {"explicit": "Part 1", "sequence": "Part 2"}
+
+
+@dataclass
+class PartReport:
+    """One part of one submission."""
+
+    part: str
+    tests: list[CheckResult]
+    metrics: dict[str, float] | None
+    baselines: dict[str, dict[str, float]]
+    reference: dict[str, float] | None
+    target: float
+    metric: str
+    execution: ExecutionRecord
+    prediction_error: str | None = None
+    peak_memory: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        """``Part 1, explicit feedback`` or ``Part 2, implicit sequences``."""
+        return PART_TITLES[self.part]
+
+    @property
+    def score(self) -> float:
+        """Points earned in this part."""
+        return round(sum(test.score for test in self.tests), 2)
+
+    @property
+    def max_score(self) -> float:
+        """Points available in this part."""
+        return round(sum(test.max_score for test in self.tests), 2)
+
+
+@dataclass
+class SubmissionReport:
+    """Everything known about one graded file."""
+
+    submission: str
+    parts: list[PartReport] = field(default_factory=list)
+    error: str | None = None  # the file could not be graded at all
+    notes: list[str] = field(default_factory=list)
+    sandbox: str = "none"
+    device: str = "cpu"
+    seconds: float = 0.0
+    warning: str | None = None
+
+    @property
+    def score(self) -> float:
+        """Points earned over all graded parts."""
+        return round(sum(part.score for part in self.parts), 2)
+
+    @property
+    def max_score(self) -> float:
+        """Points available over all graded parts."""
+        return round(sum(part.max_score for part in self.parts), 2)
+
+    @property
+    def part_names(self) -> str:
+        """``explicit``, ``sequence`` or ``explicit+sequence``; empty when ungraded."""
+        return "+".join(part.part for part in self.parts)
+
+    def named_tests(self) -> list[tuple[str, CheckResult]]:
+        """Each check with its display name, prefixed by its part when several parts were graded."""
+        prefix = len(self.parts) > 1
+        return [
+            (f"{SHORT_TITLES[part.part]}: {test.name}" if prefix else test.name, test)
+            for part in self.parts
+            for test in part.tests
+        ]
+
+    def metrics(self) -> dict[str, float | None]:
+        """``rmse``, ``mrr``, ``hr@10``, ``ndcg@10``: a number or None."""
+        merged: dict[str, float | None] = {key: None for key in METRIC_KEYS}
+        for part in self.parts:
+            for key, value in (part.metrics or {}).items():
+                merged[key] = float(value)
+        return merged
+
+    def to_json(self) -> dict:
+        """The contract object: ``score``, ``max_score``, ``tests``, ``metrics``, plus context."""
+        return {
+            "submission": self.submission,
+            "score": self.score,
+            "max_score": self.max_score,
+            "tests": [
+                {"name": name, "score": test.score, "max_score": test.max_score, "output": test.output, "status": test.status}
+                for name, test in self.named_tests()
+            ],
+            "metrics": self.metrics(),
+            "parts": [part.part for part in self.parts],
+            "error": self.error,
+            "notes": self.notes + [note for part in self.parts for note in part.notes],
+            "sandbox": self.sandbox,
+            "device": self.device,
+            "seconds": round(self.seconds, 2),
+            "execution": {
+                part.part: {
+                    "summary": part.execution.summary(),
+                    "cells_run": part.execution.cells_run,
+                    "code_cells": part.execution.code_cells,
+                    "seconds": round(part.execution.seconds, 2),
+                }
+                for part in self.parts
+            },
+        }

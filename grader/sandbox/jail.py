@@ -1,0 +1,273 @@
+"""One kernel's sandbox: its folders, environment, launch command, limits, and its teardown.
+
+Levels, strongest first (see :mod:`grader.sandbox.levels`):
+
+- ``full``: bubblewrap namespaces, a dedicated unprivileged uid, memory and process cgroups,
+  rlimits. Needs root and bubblewrap.
+- ``namespaces``: bubblewrap in an unprivileged user namespace, rlimits (memory bounded per
+  process through the data-segment limit). Needs bubblewrap and user namespaces.
+- ``rlimits``: a plain kernel process with rlimits, its own session and a minimal environment
+  (plus cgroups when running as root).
+- ``none``: a plain kernel with a minimal environment; for debugging only.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sys
+import tempfile
+from pathlib import Path
+
+from grader.sandbox.bubblewrap import WORKDIR, bwrap_args
+from grader.sandbox.cgroups import KernelCgroup
+from grader.sandbox.limits import Limits
+from grader.sandbox.uids import UidLease
+
+
+def _prlimit_args(limits: Limits, timeout: float, processes: int | None) -> list[str]:
+    prlimit = shutil.which("prlimit")
+    if prlimit is None:
+        raise RuntimeError("prlimit (util-linux) is not installed")
+    args = [
+        prlimit,
+        f"--fsize={limits.file_bytes}",
+        f"--nofile={limits.open_files}",
+        f"--cpu={limits.cpu_limit(timeout)}",
+        "--core=0",
+    ]
+    if processes is not None:
+        args.append(f"--nproc={processes}")
+    return args
+
+
+def _user_process_count() -> int:
+    """Processes and threads this user runs now (what RLIMIT_NPROC counts for a non-root user)."""
+    uid, count = os.getuid(), 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    count += len(os.listdir(entry / "task"))
+            except OSError:
+                pass
+    return count
+
+
+class KernelSandbox:
+    """Everything about how one kernel is confined; use as a context manager.
+
+    Parameters
+    ----------
+    level:
+        ``full``, ``namespaces``, ``rlimits`` or ``none``.
+    limits:
+        Resource bounds.
+    public_files:
+        Staged public data the kernel may read.
+    timeout:
+        Wall-clock bound of the whole run, used to derive the CPU-time limit.
+    device:
+        ``cpu`` or ``cuda``: which devices the kernel may see.
+    threads:
+        CPU threads the kernel's numeric libraries may use.
+    """
+
+    def __init__(self, level: str, limits: Limits, public_files: list[Path], timeout: float, device: str, threads: int):
+        self.level = level
+        self.limits = limits
+        self.timeout = timeout
+        self.device = device
+        self.threads = threads
+        self.job_dir = Path(tempfile.mkdtemp(prefix="recsys-grader-"))
+        self.runtime_dir = self.job_dir / "runtime"
+        self.runtime_dir.mkdir()
+        self.uid_lease: UidLease | None = None
+        self.cgroup: KernelCgroup | None = None
+        self.process = None  # the launched process, set by the kernel manager
+        self.killed_by_grader: str | None = None
+        staged = self.job_dir / "public"
+        staged.mkdir()
+        self.public_files = [Path(shutil.copy2(path, staged / path.name)) for path in public_files]
+        if level in ("full", "namespaces"):
+            self.workdir = WORKDIR
+        else:
+            work = self.job_dir / "work"
+            work.mkdir()
+            for path in self.public_files:
+                os.symlink(path, work / path.name)
+            self.workdir = str(work)
+        if level == "full" or (level == "rlimits" and os.geteuid() == 0):
+            self.cgroup = KernelCgroup.create(self.job_dir.name, limits.memory_bytes, limits.processes)
+            if self.cgroup is None and level == "full":
+                raise RuntimeError("cgroups are not writable")
+        if level == "full":
+            self.uid_lease = UidLease()
+            os.chown(self.runtime_dir, self.uid_lease.uid, self.uid_lease.uid)
+            os.chmod(self.job_dir, 0o755)
+            os.chmod(self.runtime_dir, 0o700)
+            self._write_identity_files()
+
+    # --- what the kernel manager asks for -----------------------------------------------------
+
+    @property
+    def transport(self) -> str:
+        """``ipc`` when the kernel has its own network namespace (TCP cannot cross it), else ``tcp``."""
+        return "ipc" if self.level in ("full", "namespaces") else "tcp"
+
+    @property
+    def connection_file(self) -> str:
+        """Where the connection file is written (readable inside the sandbox)."""
+        return str(self.runtime_dir / "kernel.json")
+
+    @property
+    def ipc_path(self) -> str:
+        """Prefix of the kernel's IPC socket files."""
+        return str(self.runtime_dir / "kernel-ipc")
+
+    @property
+    def launch_cwd(self) -> str:
+        """Working folder of the launched process on the host."""
+        return str(self.runtime_dir) if self.level in ("full", "namespaces") else self.workdir
+
+    def kernel_path(self, host_file: Path) -> str:
+        """Where a staged public file appears to the kernel."""
+        return f"{self.workdir}/{host_file.name}"
+
+    def environment(self, extra: dict[str, str]) -> dict[str, str]:
+        """The kernel's whole environment: a short allowlist, no inherited secrets."""
+        home = self.workdir
+        python_bin = str(Path(sys.executable).parent)
+        env = {
+            "PATH": f"{python_bin}:/usr/local/bin:/usr/bin:/bin",
+            "HOME": home,
+            "TMPDIR": "/tmp" if self.level in ("full", "namespaces") else home,
+            "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8",
+            "PYTHONNOUSERSITE": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "MPLCONFIGDIR": f"{home}/.config/matplotlib",
+            "IPYTHONDIR": f"{home}/.ipython",
+            "XDG_CACHE_HOME": f"{home}/.cache",
+            "OMP_NUM_THREADS": str(self.threads),
+            "MKL_NUM_THREADS": str(self.threads),
+            "GRADER_DEVICE": self.device,
+            # Inside a new PID namespace the grader's pid means nothing: "1" disables ipykernel's
+            # parent poller there; bubblewrap's --die-with-parent does that job instead.
+            "JPY_PARENT_PID": "1" if self.level in ("full", "namespaces") else str(os.getpid()),
+        }
+        if self.device != "cuda":
+            env["CUDA_VISIBLE_DEVICES"] = ""
+        env.update(extra)
+        return env
+
+    def command(self, kernel_command: list[str]) -> list[str]:
+        """Wrap the kernel command in the sandbox's launch chain.
+
+        Called once the connection file is written; under ``full`` it is handed to the kernel's uid.
+        """
+        if self.level == "full" and Path(self.connection_file).exists():
+            os.chown(self.connection_file, self.uid_lease.uid, self.uid_lease.uid)
+        if self.level == "none":
+            return kernel_command
+        processes = None
+        if self.level == "full":
+            processes = self.limits.processes
+        elif os.geteuid() != 0:  # NPROC counts all of this user's processes: leave room for them
+            processes = _user_process_count() + self.limits.processes
+        prefix = _prlimit_args(self.limits, self.timeout, processes)
+        if self.level == "namespaces" or (self.level == "rlimits" and self.cgroup is None):
+            prefix.insert(1, f"--data={self.limits.memory_bytes}")
+        inner = kernel_command
+        if self.level == "full":
+            uid = str(self.uid_lease.uid)
+            setpriv = shutil.which("setpriv")
+            if setpriv is None:
+                raise RuntimeError("setpriv (util-linux) is not installed")
+            inner = [setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
+                     "--inh-caps=-all", "--bounding-set=-all", "--", *kernel_command]
+        if self.level in ("full", "namespaces"):
+            gpus = [str(p) for p in Path("/dev").glob("nvidia*")] if self.device == "cuda" else []
+            identity = {"/etc/passwd": self.job_dir / "passwd", "/etc/group": self.job_dir / "group"}
+            if self.level != "full":
+                identity = {}
+            wrapped = [*prefix, "--", *bwrap_args(self.runtime_dir, self.public_files, identity,
+                                                 self.limits.disk_bytes, self.level == "full", gpus), "--", *inner]
+        else:
+            wrapped = [*prefix, "--", *inner]
+        if self.cgroup is not None:
+            return ["/bin/sh", "-c", self.cgroup.join_script() + 'exec "$@"', "sh", *wrapped]
+        return wrapped
+
+    # --- after the run --------------------------------------------------------------------------
+
+    def kill(self, reason: str | None = None) -> None:
+        """Stop the kernel and everything it started, now."""
+        if reason and not self.killed_by_grader:
+            self.killed_by_grader = reason
+        if self.process is not None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        if self.cgroup is not None:
+            self.cgroup.kill_all()
+
+    def death_reason(self, returncode: int | None) -> str:
+        """Plain words for why the kernel stopped."""
+        if self.killed_by_grader:
+            return self.killed_by_grader
+        if self.cgroup is not None and self.cgroup.memory_exhausted():
+            return (
+                f"The kernel was stopped because it used more than {self.limits.memory_bytes / 1024**3:.1f} GiB "
+                f"of memory. Use smaller batches or a smaller model."
+            )
+        if returncode is None:
+            return "The kernel stopped responding."
+        if returncode < 0 or returncode >= 128:
+            number = -returncode if returncode < 0 else returncode - 128
+            name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else str(number)
+            if name == "SIGKILL" and self.level in ("namespaces", "rlimits"):
+                return "The kernel was killed (SIGKILL), most likely for using too much memory."
+            if name == "SIGXCPU":
+                return "The kernel used up its CPU-time limit and was stopped."
+            return f"The kernel crashed ({name})."
+        return f"The kernel exited with code {returncode} (for example by calling exit() or os._exit())."
+
+    def peak_memory(self) -> int | None:
+        """Peak memory of the kernel's processes, where measurable."""
+        return self.cgroup.peak_memory() if self.cgroup is not None else None
+
+    def close(self) -> list[int]:
+        """Kill what is left, remove the cgroup, folders and uid lease; return pids that survived."""
+        survivors: list[int] = []
+        self.kill()
+        if self.cgroup is not None:
+            self.cgroup.kill_all()
+            survivors = self.cgroup.pids()
+            self.cgroup.remove()
+        if self.uid_lease is not None:
+            survivors += _kill_processes_of_uid(self.uid_lease.uid)
+            self.uid_lease.release()
+        shutil.rmtree(self.job_dir, ignore_errors=True)
+        return survivors
+
+    def _write_identity_files(self) -> None:
+        uid = self.uid_lease.uid
+        (self.job_dir / "passwd").write_text(f"root:x:0:0:root:/root:/bin/sh\nstudent:x:{uid}:{uid}:student:{WORKDIR}:/bin/sh\n")
+        (self.job_dir / "group").write_text(f"root:x:0:\nstudent:x:{uid}:\n")
+
+
+def _kill_processes_of_uid(uid: int) -> list[int]:
+    """SIGKILL and return the processes owned by ``uid`` (after a kill, there should be none)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    os.kill(int(entry.name), signal.SIGKILL)
+                    found.append(int(entry.name))
+            except (OSError, ProcessLookupError):
+                pass
+    return found

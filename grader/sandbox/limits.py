@@ -1,0 +1,51 @@
+"""Resource limits of one submission's kernel, with defaults every honest solution fits inside."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+GIB = 1024**3
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-submission bounds.
+
+    Attributes
+    ----------
+    memory_bytes:
+        Memory of all the kernel's processes together (a memory cgroup where available, else a
+        per-process data-segment limit). The reference solutions peak under 1.5 GB.
+    processes:
+        Processes and threads (torch starts one thread per core).
+    file_bytes:
+        Largest file the kernel may write.
+    disk_bytes:
+        Total size of the kernel's working folder and of its /tmp (each).
+    open_files:
+        Open file descriptors per process.
+    cpu_seconds:
+        CPU time per process; ``None`` derives it from the wall-clock timeout.
+    """
+
+    memory_bytes: int = 6 * GIB
+    processes: int = 512
+    file_bytes: int = 1 * GIB
+    disk_bytes: int = 1 * GIB
+    open_files: int = 4096
+    cpu_seconds: int | None = None
+
+    def cpu_limit(self, timeout_seconds: float) -> int:
+        """CPU seconds allowed: the explicit value, or every core busy for the whole timeout."""
+        if self.cpu_seconds is not None:
+            return self.cpu_seconds
+        return int(timeout_seconds * (os.cpu_count() or 1)) + 60
+
+    def describe(self) -> str:
+        """One line for reports."""
+        return (
+            f"memory {self.memory_bytes / GIB:.1f} GiB, {self.processes} processes/threads, "
+            f"files up to {self.file_bytes / GIB:.1f} GiB, working folder {self.disk_bytes / GIB:.1f} GiB, "
+            f"{self.open_files} open files"
+        )

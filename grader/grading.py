@@ -43,6 +43,7 @@ class GradingOptions:
     timeout: float = 900.0
     cell_timeout: float | None = None
     predict_timeout: float = 300.0
+    grace: float = 10.0
     sandbox: str = "auto"
     limits: Limits = field(default_factory=Limits)
     config: Path | None = None
@@ -153,7 +154,7 @@ class GradingSession:
                 request = PredictionRequest(part, np.stack([hidden.user_ids, hidden.item_ids], axis=1), 0, RATINGS_BATCH, self.options.predict_timeout)
             else:
                 request = PredictionRequest(part, hidden.inputs, hidden.num_items, SEQUENCES_BATCH, self.options.predict_timeout)
-            record, result = execute_notebook(notebook.copy(), sandbox, env, ExecutionLimits(self.options.timeout, cell_timeout), request)
+            record, result = execute_notebook(notebook.copy(), sandbox, env, ExecutionLimits(self.options.timeout, cell_timeout, self.options.grace), request)
             peak = sandbox.peak_memory()
         finally:
             survivors = sandbox.close()

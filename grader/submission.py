@@ -69,7 +69,10 @@ def read_notebook(path: Path) -> tuple[nbformat.NotebookNode, list[str]]:
     try:
         notebook = nbformat.reads(text, as_version=4)
     except Exception as error:  # nbformat raises several types for unreadable documents
-        raise SubmissionError(f"{path} could not be read as a notebook (nbformat {version}): {error}") from None
+        raise SubmissionError(
+            f"{path} does not follow the notebook format (nbformat {version}): {error}. Open it in Jupyter, "
+            f"save it, and submit again."
+        ) from None
     if version != 4:
         notes.append(f"The notebook was converted from nbformat {version} to 4 before grading.")
     try:

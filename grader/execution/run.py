@@ -17,10 +17,11 @@ from typing import Any
 
 import nbformat
 import numpy as np
+import zmq
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from grader.execution.client import FLOOD_OUTPUT_BYTES, GradingClient
-from grader.execution.kernel import GradingKernelManager
+from grader.execution.kernel import MAX_MESSAGE_BYTES, GradingKernelManager
 from grader.execution.protocol import PredictionResult, collect_predictions
 from grader.execution.record import CellProblem, ExecutionRecord, trim_traceback
 from grader.sandbox import KernelSandbox
@@ -107,8 +108,9 @@ async def _execute(notebook, sandbox, env, limits, request):
         try:
             async with client.async_setup_kernel(env=env, cwd=sandbox.launch_cwd, independent=True, stdout=log, stderr=log):
                 sandbox.process = manager.provisioner.process
-                client.on_flood = lambda index: _on_flood(record, manager, index)
-                await _run_cells(client, notebook, sandbox, record, limits)
+                client.on_flood = lambda index: _on_flood(sandbox, index)
+                iopub_events = client.kc.iopub_channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+                await _run_cells(client, notebook, sandbox, record, limits, iopub_events)
                 if record.kernel_died is None and request is not None:
                     predictions = await _predict(client, sandbox, request, limits)
                     if predictions.error and not await client.kc.is_alive():
@@ -126,7 +128,7 @@ async def _execute(notebook, sandbox, env, limits, request):
     return record, predictions
 
 
-async def _run_cells(client: GradingClient, notebook, sandbox: KernelSandbox, record: ExecutionRecord, limits: ExecutionLimits) -> None:
+async def _run_cells(client: GradingClient, notebook, sandbox: KernelSandbox, record: ExecutionRecord, limits: ExecutionLimits, iopub_events) -> None:
     started = time.monotonic()
     deadline = started + limits.notebook_seconds
     try:
@@ -149,8 +151,13 @@ async def _run_cells(client: GradingClient, notebook, sandbox: KernelSandbox, re
                 await client.async_execute_cell(cell, index)
                 record.cells_run += 1
             except CellTimeoutError:
+                if await _dropped_a_message(iopub_events):
+                    reason = (
+                        f"Cell {index + 1} sent more than {MAX_MESSAGE_BYTES // 2**20} MB of output at once, which the "
+                        f"grader refuses, so the kernel was stopped. Do not print huge objects or print in a tight loop."
+                    )
                 sandbox.kill(reason)
-                record.problems.append(CellProblem(index + 1, "timeout", f"did not stop after its time limit ({timeout} s)"))
+                record.problems.append(CellProblem(index + 1, "killed", "stopped by the grader (see below)"))
                 record.kernel_died = reason
                 break
             except DeadKernelError:
@@ -166,6 +173,14 @@ async def _run_cells(client: GradingClient, notebook, sandbox: KernelSandbox, re
         record.seconds = time.monotonic() - started
 
 
+async def _dropped_a_message(monitor) -> bool:
+    """Whether ZeroMQ cut the output connection (what it does to a message over the size cap)."""
+    try:
+        return bool(await monitor.poll(timeout=0))
+    except zmq.ZMQError:
+        return False
+
+
 def _record_reply(record: ExecutionRecord, limits: ExecutionLimits, cell: Any, cell_index: int, execute_reply: dict) -> None:
     content = (execute_reply or {}).get("content", {})
     if content.get("status") != "error":
@@ -179,11 +194,11 @@ def _record_reply(record: ExecutionRecord, limits: ExecutionLimits, cell: Any, c
         record.problems.append(CellProblem(cell_index + 1, "error", f"{ename}: {evalue}"[:500], trim_traceback(content.get("traceback") or [])))
 
 
-def _on_flood(record: ExecutionRecord, manager: GradingKernelManager, index: int) -> None:
-    record.problems.append(
-        CellProblem(index + 1, "error", f"printed more than {FLOOD_OUTPUT_BYTES // 2**20} MB of output and was interrupted")
+def _on_flood(sandbox: KernelSandbox, index: int) -> None:
+    sandbox.kill(
+        f"Cell {index + 1} printed more than {FLOOD_OUTPUT_BYTES // 2**20} MB of output, so the kernel was stopped. "
+        f"Print summaries, not whole arrays or every batch."
     )
-    asyncio.ensure_future(manager.interrupt_kernel())
 
 
 async def _predict(client: GradingClient, sandbox: KernelSandbox, request: PredictionRequest, limits: ExecutionLimits) -> PredictionResult:

@@ -1,0 +1,56 @@
+"""The assignment configuration: the packaged rubric, and clear errors for a broken one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.config import ConfigError, load_config
+
+
+def test_packaged_configuration() -> None:
+    config = load_config()
+    explicit, sequence = config.parts["explicit"], config.parts["sequence"]
+    assert (explicit.metric, explicit.target, explicit.lower_is_better) == ("rmse", 0.94, True)
+    assert (sequence.metric, sequence.target, sequence.lower_is_better) == ("mrr", 0.045, False)
+    for rubric in (explicit, sequence):
+        points = rubric.points
+        assert points["ran"] + points["valid"] < rubric.max_score / 2, "validity points must be a minority"
+        assert points["ran"] + points["valid"] + points["beats_baseline"] < rubric.max_score / 2
+
+
+def test_relative_target_needs_a_reference(tmp_path: Path) -> None:
+    config_file = tmp_path / "a.toml"
+    config_file.write_text(
+        "[partition]\nseed = 1\n"
+        "[explicit]\nmetric='rmse'\nbaseline='global_mean'\ntarget_relative_to_reference=1.05\npoints={ran=1,valid=1,beats_baseline=1,target=7}\n"
+        "[sequence]\nmetric='mrr'\nbaseline='popularity'\ntarget=0.05\npoints={ran=1,valid=1,beats_baseline=1,target=7}\n"
+    )
+    rubric = load_config(config_file).parts["explicit"]
+    assert rubric.resolve_target(0.9) == pytest.approx(0.945)
+    with pytest.raises(ConfigError, match="calibrate"):
+        rubric.resolve_target(None)
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("not = [toml", "not valid TOML"),
+        ("[partition]\n", "integer \\[partition\\] seed"),
+        ("[partition]\nseed = 1\n[explicit]\nmetric='mae'\n", "lacks"),
+        ("[partition]\nseed = 1\n[explicit]\nmetric='mae'\nbaseline='x'\npoints={ran=1,valid=1,beats_baseline=1,target=1}\ntarget=1\n", "metric must be one of"),
+        ("[partition]\nseed = 1\n[explicit]\nmetric='rmse'\nbaseline='global_mean'\npoints={ran=1,valid=1,beats_baseline=1,target=1}\n", "exactly one of"),
+    ],
+)
+def test_broken_configuration_names_the_file_and_problem(tmp_path: Path, text: str, words: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=words) as raised:
+        load_config(path)
+    assert str(path) in str(raised.value)
+
+
+def test_missing_configuration_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="Cannot read"):
+        load_config(tmp_path / "none.toml")

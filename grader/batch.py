@@ -4,6 +4,7 @@ happens to any other."""
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.util
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -30,6 +31,8 @@ def expand_paths(paths: list[Path]) -> list[Path]:
 def _start_worker(options: GradingOptions, level: str) -> None:
     global _session
     _session = GradingSession(options, sandbox_level=level)
+    # Worker processes end without running atexit hooks; a multiprocessing finalizer does run.
+    multiprocessing.util.Finalize(_session, _session.close, exitpriority=10)
 
 
 def _grade_in_worker(path: str) -> SubmissionReport:

@@ -59,18 +59,25 @@ def _render(reports, output_format: str, single: bool) -> str:
 @click.option("--memory", type=click.FloatRange(min=0.1), default=Limits.memory_bytes / 2**30, show_default=True, help="GiB of memory per kernel.")
 @click.option("--processes", type=click.IntRange(min=8), default=Limits.processes, show_default=True, help="Processes and threads per kernel.")
 @click.option("--disk", type=click.FloatRange(min=0.01), default=Limits.disk_bytes / 2**30, show_default=True, help="GiB for the kernel's working folder (and its /tmp).")
+@click.option("--file-size", type=click.FloatRange(min=0.001), default=Limits.file_bytes / 2**30, show_default=True, help="GiB: largest file the kernel may write.")
+@click.option("--open-files", type=click.IntRange(min=64), default=Limits.open_files, show_default=True, help="Open files per kernel process.")
+@click.option("--cpu-seconds", type=click.IntRange(min=1), help="CPU seconds per kernel process (default: timeout x cores).")
 @click.option("--config", type=click.Path(path_type=Path), help="Assignment configuration (partition seed, rubric); default: the packaged one.")
 @click.option("--references", type=click.Path(path_type=Path), help="Calibrated references file; default: the packaged one.")
 @click.option("--checks", "check_paths", multiple=True, type=click.Path(exists=True, path_type=Path), help="Extra pytest check files or folders (repeatable).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def grade(paths, part, split_seed, output_format, output, data_dir, dataset, device, timeout, cell_timeout, predict_timeout, jobs,
-          gradebook, feedback, sandbox, memory, processes, disk, config, references, check_paths, quiet) -> None:
+          gradebook, feedback, sandbox, memory, processes, disk, file_size, open_files, cpu_seconds, config, references,
+          check_paths, quiet) -> None:
     """Grade notebooks: NOTEBOOK files, or folders of them (a batch).
 
     Each notebook runs in a fresh sandboxed kernel; its graded function is called on data it
     never saw, and the hidden checks score the results.
     """
-    limits = Limits(memory_bytes=int(memory * 2**30), processes=processes, disk_bytes=int(disk * 2**30))
+    limits = Limits(
+        memory_bytes=int(memory * 2**30), processes=processes, disk_bytes=int(disk * 2**30),
+        file_bytes=int(file_size * 2**30), open_files=open_files, cpu_seconds=cpu_seconds,
+    )
     options = GradingOptions(
         part=part, split_seed=split_seed, dataset=dataset, data_dir=data_dir, device=device, timeout=timeout, cell_timeout=cell_timeout,
         predict_timeout=predict_timeout, sandbox=sandbox, limits=limits, config=config, references=references,

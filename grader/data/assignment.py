@@ -26,6 +26,7 @@ PART_TITLES = {"explicit": "Part 1, explicit feedback", "sequence": "Part 2, imp
 DATASETS = ("movielens", "synthetic")
 DATASET_ENV = "GRADER_DATASET"
 PUBLIC_DATA_ENV = "GRADER_PUBLIC_DATA"
+SPLIT_SEED_ENV = "GRADER_SPLIT_SEED"
 TEST_FRACTION = 0.2
 SEQUENCE_LENGTH = 10
 
@@ -94,10 +95,11 @@ def assignment_split(interactions: Interactions, part: str, seed: int | None = N
     part:
         ``"explicit"`` or ``"sequence"``.
     seed:
-        The partition seed; by default the one in the packaged assignment configuration.
+        The partition seed; by default ``$GRADER_SPLIT_SEED``, else the packaged configuration's.
     """
     check_part(part)
-    seed = load_config().seed if seed is None else seed
+    if seed is None:
+        seed = int(os.environ[SPLIT_SEED_ENV]) if os.environ.get(SPLIT_SEED_ENV) else load_config().seed
     if part == "explicit":
         public, hidden = random_train_test_split(interactions, TEST_FRACTION, seed)
         return AssignmentSplit(part, public, HiddenRatings(hidden.user_ids, hidden.item_ids, hidden.ratings))

@@ -124,7 +124,8 @@ def bwrap_args(
     # Parents of bound folders get readable permissions of their own: bubblewrap would otherwise
     # copy the host's (a 0700 home folder would hide the interpreter from the kernel's uid).
     for parent in _ancestors([*python_paths(), str(runtime_dir)]):
-        args += ["--perms", "0755", "--dir", parent]
+        if parent not in ("/tmp", WORKDIR):  # already mounted above, world-writable
+            args += ["--perms", "0755", "--dir", parent]
     for path in python_paths():
         args += ["--ro-bind", path, path]
     for path in public_files:

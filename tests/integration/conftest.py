@@ -12,6 +12,6 @@ from grader.sandbox import Limits
 def fast_options() -> GradingOptions:
     """Synthetic data and short limits, so that timeouts and kills happen within seconds."""
     return GradingOptions(
-        dataset="synthetic", timeout=60, cell_timeout=4, predict_timeout=4, grace=3,
+        dataset="synthetic", timeout=60, cell_timeout=6, predict_timeout=6, grace=3,
         limits=Limits(memory_bytes=2 * 2**30, processes=256),
     )

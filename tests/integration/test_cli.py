@@ -1,0 +1,113 @@
+"""The `grade` command end to end, as instructors and CI run it: exit codes, formats, batches."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from sample_notebooks import HONEST_EXPLICIT, notebook, write
+
+pytestmark = pytest.mark.slow
+GRADE = str(Path(sys.executable).parent / "grade")
+FAST = ["--dataset", "synthetic", "--timeout", "60", "--quiet"]
+SCHEMA = json.loads((Path(__file__).parents[1] / "schemas" / "gradescope_results.schema.json").read_text())
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([GRADE, *args], capture_output=True, text=True, timeout=300, cwd=cwd)
+
+
+@pytest.fixture(scope="module")
+def honest(tmp_path_factory) -> Path:
+    return write(tmp_path_factory.mktemp("cli"), "honest", notebook(HONEST_EXPLICIT))
+
+
+def test_help_documents_exit_codes_and_instructor_commands() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    for words in ("Exit codes", "3  a single submission", "grader calibrate", "--sandbox", "--device"):
+        assert words in result.stdout
+
+
+def test_single_notebook_json_contract(honest: Path) -> None:
+    result = run(str(honest), "--format", "json", *FAST)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["score"] == document["max_score"] == 20
+    assert set(document["metrics"]) == {"rmse", "mrr", "hr@10", "ndcg@10"} and document["metrics"]["mrr"] is None
+    assert all({"name", "score", "max_score", "output"} <= set(test) for test in document["tests"])
+
+
+def test_text_report_to_a_file(honest: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.txt"
+    result = run(str(honest), "--output", str(out), *FAST)
+    assert result.returncode == 0 and result.stdout == ""
+    text = out.read_text()
+    assert "Part 1, explicit feedback: 20 / 20" in text and "Sandbox:" in text
+
+
+def test_unreadable_single_notebook_exits_3(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.ipynb"
+    empty.write_text("")
+    result = run(str(empty), *FAST)
+    assert result.returncode == 3 and "NOT GRADED" in result.stdout and "empty" in result.stdout
+
+
+@pytest.mark.parametrize("args", [["--format", "pdf"], ["--jobs", "0"], []])
+def test_bad_usage_exits_2(honest: Path, args: list[str]) -> None:
+    result = run(*([str(honest)] if args else []), *args)
+    assert result.returncode == 2
+
+
+def test_missing_dataset_folder_is_bad_usage(honest: Path, tmp_path: Path) -> None:
+    result = run(str(honest), "--data-dir", str(tmp_path / "nowhere"), "--quiet")
+    assert result.returncode == 2 and "does not exist" in result.stderr
+
+
+def test_batch_folder_with_a_malformed_file(honest: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "alice.ipynb").write_text(honest.read_text())
+    (folder / "bob.ipynb").write_text("{broken")
+    gradebook, feedback, junit = tmp_path / "grades.csv", tmp_path / "feedback", tmp_path / "junit.xml"
+    result = run(str(folder), "--format", "gradescope", "--gradebook", str(gradebook), "--feedback", str(feedback), "--jobs", "2", *FAST)
+    assert result.returncode == 0, result.stderr
+    documents = json.loads(result.stdout)
+    for document in documents:
+        jsonschema.validate(document, SCHEMA)
+    rows = list(csv.DictReader(gradebook.open()))
+    assert [(Path(r["file"]).name, r["score"]) for r in rows] == [("alice.ipynb", "20.0"), ("bob.ipynb", "0")]
+    assert "not valid JSON" in rows[1]["error"]
+    assert sorted(p.name for p in feedback.iterdir()) == ["alice.html", "bob.html"]
+    result = run(str(folder), "--format", "junit", "--output", str(junit), *FAST)
+    assert len(ElementTree.parse(junit).getroot().findall("testsuite")) == 2
+
+
+def test_combined_notebook_is_graded_for_each_part(tmp_path: Path) -> None:
+    both = notebook(
+        HONEST_EXPLICIT,
+        "from grader.baselines import Popularity\npopular = Popularity().fit(load_public('sequence'))\n"
+        "def predict_next(sequences):\n    return popular.predict_next(sequences)",
+        part=None,
+    )
+    result = run(str(write(tmp_path, "both", both)), "--format", "json", *FAST)
+    document = json.loads(result.stdout)
+    assert document["parts"] == ["explicit", "sequence"] and document["max_score"] == 40
+    assert document["metrics"]["rmse"] is not None and document["metrics"]["mrr"] is not None
+    assert any(test["name"].startswith("Part 2:") for test in document["tests"])
+
+
+def test_instructor_template_command(tmp_path: Path) -> None:
+    repo = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "grader"), "templates", "--solutions", str(repo / "solutions"), "--assignment", str(tmp_path)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["explicit_feedback.ipynb", "implicit_sequence.ipynb"]

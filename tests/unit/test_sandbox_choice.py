@@ -1,0 +1,41 @@
+"""Choosing the isolation level: never a silent downgrade."""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.sandbox import levels
+from grader.sandbox.limits import Limits
+
+
+@pytest.mark.parametrize("available", ["namespaces", "rlimits", "none"])
+def test_auto_warns_loudly_below_full(monkeypatch, available: str) -> None:
+    monkeypatch.setattr(levels, "strongest_level", lambda: available)
+    level, warning = levels.choose_level("auto")
+    assert level == available and warning.startswith("WARNING") and "strict" in warning
+
+
+def test_strict_refuses_without_full_isolation(monkeypatch) -> None:
+    monkeypatch.setattr(levels, "strongest_level", lambda: "rlimits")
+    with pytest.raises(levels.SandboxUnavailable, match="bubblewrap"):
+        levels.choose_level("strict")
+
+
+def test_full_needs_no_warning(monkeypatch) -> None:
+    monkeypatch.setattr(levels, "strongest_level", lambda: "full")
+    assert levels.choose_level("auto") == ("full", None)
+    assert levels.choose_level("strict") == ("full", None)
+
+
+def test_none_is_always_possible_and_warns() -> None:
+    level, warning = levels.choose_level("none")
+    assert level == "none" and "WITHOUT isolation" in warning
+
+
+def test_every_level_has_documented_guarantees() -> None:
+    assert set(levels.GUARANTEES) == set(levels.LEVELS)
+
+
+def test_cpu_limit_follows_the_timeout() -> None:
+    assert Limits(cpu_seconds=5).cpu_limit(100) == 5
+    assert Limits().cpu_limit(100) >= 100

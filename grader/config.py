@@ -33,6 +33,10 @@ class PartRubric:
         """True for RMSE, False for MRR."""
         return METRIC_DIRECTIONS[self.metric] == "lower"
 
+    def better(self, value: float, than: float) -> bool:
+        """Whether ``value`` is strictly better than ``than`` for this part's metric."""
+        return value < than if self.lower_is_better else value > than
+
     @property
     def max_score(self) -> float:
         """Sum of the points of the part."""

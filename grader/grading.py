@@ -147,8 +147,8 @@ class GradingSession:
         hidden = split.hidden
         staged = self.staged_public(part)
         cell_timeout = self.options.cell_timeout or self.options.timeout
-        sandbox = KernelSandbox(self.sandbox_level, self.options.limits, [staged], self.options.timeout + self.options.predict_timeout, self.device, self.threads)
-        try:
+        budget = self.options.timeout + self.options.predict_timeout
+        with KernelSandbox(self.sandbox_level, self.options.limits, [staged], budget, self.device, self.threads) as sandbox:
             env = sandbox.environment({PUBLIC_DATA_ENV: sandbox.kernel_path(staged)})
             if part == "explicit":
                 request = PredictionRequest(part, np.stack([hidden.user_ids, hidden.item_ids], axis=1), 0, RATINGS_BATCH, self.options.predict_timeout)
@@ -156,7 +156,6 @@ class GradingSession:
                 request = PredictionRequest(part, hidden.inputs, hidden.num_items, SEQUENCES_BATCH, self.options.predict_timeout)
             record, result = execute_notebook(notebook.copy(), sandbox, env, ExecutionLimits(self.options.timeout, cell_timeout, self.options.grace), request)
             peak = sandbox.peak_memory()
-        finally:
             survivors = sandbox.close()
         predictions, error, metrics = None, None, None
         if result is None:

@@ -22,14 +22,13 @@ def _report(part: str, metrics: dict[str, float], baselines: dict[str, dict[str,
     rubric = load_config().parts[part]
     name = rubric.metric
     reference = reference_for(load_references(), "movielens", part, name)
-    better = (lambda a, b: a < b) if rubric.lower_is_better else (lambda a, b: a > b)
     lines = [f"Self-check on your validation split ({part}):"]
-    lines += [f"  your {name.upper():<8} {value:.4f}" if key == name else f"  your {key:<8} {value:.4f}" for key, value in metrics.items()]
+    lines += [f"  your {key.upper():<8} {value:.4f}" for key, value in metrics.items()]
     for baseline, values in baselines.items():
-        verdict = "beaten" if better(metrics[name], values[name]) else "NOT beaten"
+        verdict = "beaten" if rubric.better(metrics[name], values[name]) else "NOT beaten"
         lines.append(f"  {baseline.replace('_', ' ')} baseline {values[name]:.4f} ({verdict})")
     if rubric.target is not None:
-        reached = "reached" if not better(rubric.target, metrics[name]) else "not reached yet"
+        reached = "not reached yet" if rubric.better(rubric.target, metrics[name]) else "reached"
         lines.append(f"  full marks on the hidden split from {rubric.target:.4f} ({reached} here)")
     if reference is not None:
         lines.append(f"  the reference solution reaches {reference.mean:.4f} on the hidden split")

@@ -83,4 +83,4 @@ class CheckContext:
 
     def better(self, value: float, than: float) -> bool:
         """Whether ``value`` is strictly better than ``than`` for this metric."""
-        return value < than if self.rubric.lower_is_better else value > than
+        return self.rubric.better(value, than)

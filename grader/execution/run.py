@@ -85,9 +85,10 @@ def execute_notebook(
 async def _execute(notebook, sandbox, env, limits, request):
     record = ExecutionRecord(code_cells=sum(1 for c in notebook.cells if c.cell_type == "code" and c.source.strip()))
     manager = GradingKernelManager(launch_wrapper=sandbox.command)
-    manager.transport = sandbox.transport
-    if sandbox.transport == "ipc":
-        manager.ip = sandbox.ipc_path
+    # IPC sockets in the job's runtime folder: TCP cannot cross into the sandbox's network
+    # namespace, and no port is opened to other users of the machine.
+    manager.transport = "ipc"
+    manager.ip = sandbox.ipc_path
     manager.connection_file = sandbox.connection_file
     client = GradingClient(
         notebook,
@@ -101,7 +102,7 @@ async def _execute(notebook, sandbox, env, limits, request):
         shutdown_kernel="immediate",
         kernel_name="python3",
     )
-    client.on_cell_executed = lambda **kw: _record_reply(record, limits, **kw)
+    client.on_cell_executed = lambda **kw: _record_reply(record, **kw)
     log_path = sandbox.job_dir / "kernel.log"
     predictions = None
     with open(log_path, "wb") as log:
@@ -181,7 +182,7 @@ async def _dropped_a_message(monitor) -> bool:
         return False
 
 
-def _record_reply(record: ExecutionRecord, limits: ExecutionLimits, cell: Any, cell_index: int, execute_reply: dict) -> None:
+def _record_reply(record: ExecutionRecord, cell: Any, cell_index: int, execute_reply: dict) -> None:
     content = (execute_reply or {}).get("content", {})
     if content.get("status") != "error":
         return

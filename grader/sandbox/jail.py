@@ -87,6 +87,20 @@ class KernelSandbox:
         self.cgroup: KernelCgroup | None = None
         self.process = None  # the launched process, set by the kernel manager
         self.killed_by_grader: str | None = None
+        try:
+            self._prepare(public_files)
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self) -> KernelSandbox:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _prepare(self, public_files: list[Path]) -> None:
+        level, limits = self.level, self.limits
         staged = self.job_dir / "public"
         staged.mkdir()
         self.public_files = [Path(shutil.copy2(path, staged / path.name)) for path in public_files]
@@ -110,11 +124,6 @@ class KernelSandbox:
             self._write_identity_files()
 
     # --- what the kernel manager asks for -----------------------------------------------------
-
-    @property
-    def transport(self) -> str:
-        """``ipc`` when the kernel has its own network namespace (TCP cannot cross it), else ``tcp``."""
-        return "ipc" if self.level in ("full", "namespaces") else "tcp"
 
     @property
     def connection_file(self) -> str:
@@ -211,8 +220,9 @@ class KernelSandbox:
                 os.killpg(self.process.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-        if self.cgroup is not None:
-            self.cgroup.kill_all()
+        cgroup = self.cgroup  # read once: close() may clear it from another thread
+        if cgroup is not None:
+            cgroup.kill_all()
 
     def death_reason(self, returncode: int | None) -> str:
         """Plain words for why the kernel stopped."""
@@ -240,16 +250,20 @@ class KernelSandbox:
         return self.cgroup.peak_memory() if self.cgroup is not None else None
 
     def close(self) -> list[int]:
-        """Kill what is left, remove the cgroup, folders and uid lease; return pids that survived."""
+        """Kill what is left, remove the cgroup, folders and uid lease; return pids that survived.
+
+        Safe to call more than once.
+        """
         survivors: list[int] = []
         self.kill()
-        if self.cgroup is not None:
-            self.cgroup.kill_all()
-            survivors = self.cgroup.pids()
-            self.cgroup.remove()
-        if self.uid_lease is not None:
-            survivors += _kill_processes_of_uid(self.uid_lease.uid)
-            self.uid_lease.release()
+        cgroup, lease, self.cgroup, self.uid_lease = self.cgroup, self.uid_lease, None, None  # close once
+        if cgroup is not None:
+            cgroup.kill_all()
+            survivors = cgroup.pids()
+            cgroup.remove()
+        if lease is not None:  # before the uid can go to another kernel
+            survivors += _kill_processes_of_uid(lease.uid)
+            lease.release()
         shutil.rmtree(self.job_dir, ignore_errors=True)
         return survivors
 

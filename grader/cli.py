@@ -65,7 +65,7 @@ def _render(reports, output_format: str, single: bool) -> str:
 @click.option("--config", type=click.Path(path_type=Path), help="Assignment configuration (partition seed, rubric); default: the packaged one.")
 @click.option("--references", type=click.Path(path_type=Path), help="Calibrated references file; default: the packaged one.")
 @click.option("--checks", "check_paths", multiple=True, type=click.Path(exists=True, path_type=Path), help="Extra pytest check files or folders (repeatable).")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
 def grade(paths, part, split_seed, output_format, output, data_dir, dataset, device, timeout, cell_timeout, predict_timeout, jobs,
           gradebook, feedback, sandbox, memory, processes, disk, file_size, open_files, cpu_seconds, config, references,
           check_paths, quiet) -> None:
@@ -87,6 +87,7 @@ def grade(paths, part, split_seed, output_format, output, data_dir, dataset, dev
     if not notebooks:
         raise click.UsageError(f"No notebooks (*.ipynb) found in {', '.join(map(str, paths))}.")
     single = len(notebooks) == 1 and not paths[0].is_dir()
+    options.show_cells = single and not quiet
     try:
         session = GradingSession(options)
     except (SandboxUnavailable, ConfigError, DatasetError, ValueError) as error:

@@ -44,6 +44,7 @@ class GradingOptions:
     cell_timeout: float | None = None
     predict_timeout: float = 300.0
     grace: float = 10.0
+    show_cells: bool = False  # a progress bar over each notebook's cells (single-notebook runs)
     sandbox: str = "auto"
     limits: Limits = field(default_factory=Limits)
     config: Path | None = None
@@ -154,7 +155,7 @@ class GradingSession:
                 request = PredictionRequest(part, np.stack([hidden.user_ids, hidden.item_ids], axis=1), 0, RATINGS_BATCH, self.options.predict_timeout)
             else:
                 request = PredictionRequest(part, hidden.inputs, hidden.num_items, SEQUENCES_BATCH, self.options.predict_timeout)
-            record, result = execute_notebook(notebook.copy(), sandbox, env, ExecutionLimits(self.options.timeout, cell_timeout, self.options.grace), request)
+            record, result = execute_notebook(notebook.copy(), sandbox, env, ExecutionLimits(self.options.timeout, cell_timeout, self.options.grace), request, self.options.show_cells)
             peak = sandbox.peak_memory()
             survivors = sandbox.close()
         predictions, error, metrics = None, None, None

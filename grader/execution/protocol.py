@@ -140,7 +140,10 @@ async def collect_predictions(
             kernel_error = kernel_error or f"{message['content'].get('ename')}: {message['content'].get('evalue')}"
         if kind != "comm_msg" or done or kernel_error:
             continue
-        data = message["content"].get("data") or {}
+        data = message["content"].get("data")
+        if not isinstance(data, dict):
+            kernel_error = "The kernel sent predictions in an unexpected form."
+            continue
         if "error" in data:
             kernel_error = str(data["error"])[:ERROR_CHARS]
             if data["error"] == "missing":
@@ -169,9 +172,13 @@ async def collect_predictions(
 
 def _accept_batch(part: str, data: dict, buffers: list, values: np.ndarray, start: int, rows: int, num_items: int) -> int | str:
     """Copy one batch into ``values``; return the next start, or a message saying what was wrong."""
+    unexpected = "The kernel sent predictions out of order or in an unexpected form."
     if data.get("start") != start or len(buffers) != 1 or rows <= 0:
-        return "The kernel sent predictions out of order or in an unexpected form."
-    shape = tuple(int(d) for d in data.get("shape", ()))
+        return unexpected
+    try:
+        shape = tuple(int(d) for d in data.get("shape", ()))
+    except (TypeError, ValueError):
+        return unexpected
     if part == "explicit" and shape == (rows, 1):
         shape = (rows,)
     expected = _expected_shape(part, rows, num_items)

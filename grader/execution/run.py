@@ -18,6 +18,7 @@ from typing import Any
 import nbformat
 import numpy as np
 import zmq
+from tqdm import tqdm
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from grader.execution.client import FLOOD_OUTPUT_BYTES, GradingClient
@@ -70,8 +71,11 @@ def execute_notebook(
     env: dict[str, str],
     limits: ExecutionLimits,
     request: PredictionRequest | None,
+    progress: bool = False,
 ) -> tuple[ExecutionRecord, PredictionResult | None]:
     """Run ``notebook`` in ``sandbox`` and, if its kernel survives, collect predictions.
+
+    With ``progress`` a bar on stderr counts the cells as they run.
 
     Returns
     -------
@@ -79,10 +83,10 @@ def execute_notebook(
         The prediction result is None when the kernel could not be asked (it died or never
         started); the record says why.
     """
-    return asyncio.run(_execute(notebook, sandbox, env, limits, request))
+    return asyncio.run(_execute(notebook, sandbox, env, limits, request, progress))
 
 
-async def _execute(notebook, sandbox, env, limits, request):
+async def _execute(notebook, sandbox, env, limits, request, progress):
     record = ExecutionRecord(code_cells=sum(1 for c in notebook.cells if c.cell_type == "code" and c.source.strip()))
     manager = GradingKernelManager(launch_wrapper=sandbox.command)
     # IPC sockets in the job's runtime folder: TCP cannot cross into the sandbox's network
@@ -111,7 +115,7 @@ async def _execute(notebook, sandbox, env, limits, request):
                 sandbox.process = manager.provisioner.process
                 client.on_flood = lambda index: _on_flood(sandbox, index)
                 iopub_events = client.kc.iopub_channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
-                await _run_cells(client, notebook, sandbox, record, limits, iopub_events)
+                await _run_cells(client, notebook, sandbox, record, limits, iopub_events, progress)
                 if record.kernel_died is None and request is not None:
                     predictions = await _predict(client, sandbox, request, limits)
                     if predictions.error and not await client.kc.is_alive():
@@ -129,7 +133,10 @@ async def _execute(notebook, sandbox, env, limits, request):
     return record, predictions
 
 
-async def _run_cells(client: GradingClient, notebook, sandbox: KernelSandbox, record: ExecutionRecord, limits: ExecutionLimits, iopub_events) -> None:
+async def _run_cells(
+    client: GradingClient, notebook, sandbox: KernelSandbox, record: ExecutionRecord, limits: ExecutionLimits, iopub_events, progress: bool
+) -> None:
+    bar = tqdm(total=record.code_cells, desc="Running cells", unit="cell", leave=False, disable=not progress)
     started = time.monotonic()
     deadline = started + limits.notebook_seconds
     try:
@@ -151,6 +158,7 @@ async def _run_cells(client: GradingClient, notebook, sandbox: KernelSandbox, re
             try:
                 await client.async_execute_cell(cell, index)
                 record.cells_run += 1
+                bar.update()
             except CellTimeoutError:
                 if await _dropped_a_message(iopub_events):
                     reason = (
@@ -172,6 +180,7 @@ async def _run_cells(client: GradingClient, notebook, sandbox: KernelSandbox, re
                 break
     finally:
         record.seconds = time.monotonic() - started
+        bar.close()
 
 
 async def _dropped_a_message(monitor) -> bool:

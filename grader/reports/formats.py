@@ -58,7 +58,8 @@ def render_junit(reports: list[SubmissionReport]) -> str:
             errors=str(1 if report.error else 0), time=f"{report.seconds:.2f}",
         )
         properties = ElementTree.SubElement(suite, "properties")
-        for key, value in [("score", report.score), ("max_score", report.max_score), *report.metrics().items()]:
+        context = [("score", report.score), ("max_score", report.max_score), ("sandbox", report.sandbox), ("device", report.device)]
+        for key, value in [*context, *report.metrics().items()]:
             ElementTree.SubElement(properties, "property", name=key, value="" if value is None else str(value))
         if report.error:
             case = ElementTree.SubElement(suite, "testcase", classname=report.submission, name="notebook is gradable")

@@ -16,7 +16,7 @@ class Limits:
     ----------
     memory_bytes:
         Memory of all the kernel's processes together (a memory cgroup where available, else a
-        per-process data-segment limit). The reference solutions peak under 1.5 GB.
+        per-process data-segment limit). The reference solutions peak at about 0.6 GiB.
     processes:
         Processes and threads (torch starts one thread per core).
     file_bytes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -54,7 +54,6 @@ class CheckContext:
     reference: Reference | None
     hidden: HiddenRatings | HiddenSequences
     public: Interactions
-    notes: list[str] = field(default_factory=list)
 
     @property
     def title(self) -> str:

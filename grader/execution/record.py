@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 TRACEBACK_LINES = 12
@@ -10,8 +11,6 @@ TRACEBACK_CHARS = 2000
 
 def trim_traceback(lines: list[str]) -> str:
     """The last lines of a traceback, without terminal colour codes, bounded in size."""
-    import re
-
     text = "\n".join(re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", line) for line in lines)
     kept = text.splitlines()[-TRACEBACK_LINES:]
     trimmed = "\n".join(kept)
@@ -45,11 +44,6 @@ class ExecutionRecord:
     output_truncated: bool = False
     seconds: float = 0.0
     start_error: str | None = None  # the kernel could not be started at all
-
-    @property
-    def completed(self) -> bool:
-        """Every code cell ran (errors allowed) and the kernel is still alive."""
-        return self.start_error is None and self.kernel_died is None and not self.notebook_timed_out
 
     @property
     def errors(self) -> list[CellProblem]:

@@ -198,11 +198,10 @@ class KernelSandbox:
                      "--inh-caps=-all", "--bounding-set=-all", "--", *kernel_command]
         if self.level in ("full", "namespaces"):
             gpus = [str(p) for p in Path("/dev").glob("nvidia*")] if self.device == "cuda" else []
-            identity = {"/etc/passwd": self.job_dir / "passwd", "/etc/group": self.job_dir / "group"}
-            if self.level != "full":
-                identity = {}
-            wrapped = [*prefix, "--", *bwrap_args(self.runtime_dir, self.public_files, identity,
-                                                 self.limits.disk_bytes, self.level == "full", gpus), "--", *inner]
+            full = self.level == "full"
+            identity = {"/etc/passwd": self.job_dir / "passwd", "/etc/group": self.job_dir / "group"} if full else {}
+            jail = bwrap_args(self.runtime_dir, self.public_files, identity, self.limits.disk_bytes, full, gpus)
+            wrapped = [*prefix, "--", *jail, "--", *inner]
         else:
             wrapped = [*prefix, "--", *inner]
         if self.cgroup is not None:

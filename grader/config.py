@@ -62,7 +62,6 @@ class AssignmentConfig:
 
     seed: int
     parts: dict[str, PartRubric]
-    source: str
 
 
 def _part(table: dict, part: str, source: str) -> PartRubric:
@@ -112,4 +111,4 @@ def load_config(path: str | Path | None = None) -> AssignmentConfig:
     except (KeyError, TypeError, ValueError) as error:
         raise ConfigError(f"{source} needs an integer [partition] seed.") from error
     parts = {part: _part(table.get(part, {}), part, source) for part in ("explicit", "sequence")}
-    return AssignmentConfig(seed=seed, parts=parts, source=source)
+    return AssignmentConfig(seed=seed, parts=parts)

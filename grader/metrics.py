@@ -157,7 +157,7 @@ def ranking_metrics(scores: object, targets: np.ndarray, k: int = 10) -> Ranking
 
 def mrr(scores: object, targets: np.ndarray) -> float:
     """Mean reciprocal rank of the targets (average rank for ties)."""
-    return float(np.mean(1.0 / target_ranks(scores, targets)))
+    return ranking_metrics(scores, targets).mrr
 
 
 def hit_rate_at_k(scores: object, targets: np.ndarray, k: int = 10) -> float:

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from grader.config import PartRubric
-from grader.data.assignment import PART_TITLES, HiddenRatings, HiddenSequences
+from grader.data.assignment import HiddenRatings, HiddenSequences
 from grader.data.interactions import Interactions
-from grader.execution.protocol import contract_function
 from grader.execution.record import ExecutionRecord
 from grader.references import Reference
 
@@ -54,16 +53,6 @@ class CheckContext:
     reference: Reference | None
     hidden: HiddenRatings | HiddenSequences
     public: Interactions
-
-    @property
-    def title(self) -> str:
-        """``Part 1, explicit feedback`` or ``Part 2, implicit sequences``."""
-        return PART_TITLES[self.part]
-
-    @property
-    def function_name(self) -> str:
-        """The contract function of the part."""
-        return contract_function(self.part)
 
     @property
     def metric(self) -> float | None:

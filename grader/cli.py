@@ -165,6 +165,7 @@ def sandbox_info() -> None:
     """Show the strongest isolation this host supports."""
     level = strongest_level()
     click.echo(f"strongest sandbox level here: {level}: {GUARANTEES[level]}")
+    click.echo(f"default limits per kernel: {Limits().describe()} (see `grade --help` to change them)")
 
 
 @main.command(name="fetch-data")

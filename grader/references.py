@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from grader.config import ConfigError
+
 REFERENCES_FILE = "references.json"
 
 
@@ -24,14 +26,20 @@ class Reference:
     values: tuple[float, ...]
 
     def tolerance(self, floor: float = 0.002) -> float:
-        """Allowed distance from the mean: three standard errors of one run, at least ``floor``."""
+        """Allowed distance from the mean: three standard deviations over the seeds, at least ``floor``."""
         return max(3.0 * self.std, floor)
 
 
 def load_references(path: str | Path | None = None) -> dict:
     """The whole references document (``{}`` when none has been calibrated)."""
     if path is not None:
-        return json.loads(Path(path).read_text())
+        try:
+            return json.loads(Path(path).read_text())
+        except (OSError, ValueError) as error:
+            raise ConfigError(
+                f"Cannot read the references file {path}: {getattr(error, 'strerror', None) or error}. "
+                f"Name a file written by `grader calibrate`, or leave out --references."
+            ) from error
     resource = resources.files("grader.datafiles").joinpath(REFERENCES_FILE)
     return json.loads(resource.read_text()) if resource.is_file() else {}
 

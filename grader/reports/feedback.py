@@ -68,6 +68,9 @@ def render_feedback(report: SubmissionReport) -> str:
         if part.metrics:
             parts.append(metric_chart(part))
         parts.append(f"<h3>How the notebook ran</h3><pre>{escape(part.execution.summary())}</pre>")
+        for problem in part.execution.problems:
+            if problem.traceback:
+                parts.append(f"<details><summary>Traceback of cell {problem.cell}</summary><pre>{escape(problem.traceback)}</pre></details>")
     body = "\n".join(parts)
     return f"<!doctype html><html><head><meta charset='utf-8'><title>Feedback</title><style>{STYLE}</style></head><body>{body}</body></html>\n"
 

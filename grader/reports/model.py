@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from grader.checks.plugin import CheckResult
 from grader.data.assignment import PART_TITLES
@@ -112,6 +112,7 @@ class SubmissionReport:
                     "cells_run": part.execution.cells_run,
                     "code_cells": part.execution.code_cells,
                     "seconds": round(part.execution.seconds, 2),
+                    "problems": [asdict(problem) for problem in part.execution.problems],
                 }
                 for part in self.parts
             },

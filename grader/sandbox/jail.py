@@ -257,7 +257,6 @@ class KernelSandbox:
         self.kill()
         cgroup, lease, self.cgroup, self.uid_lease = self.cgroup, self.uid_lease, None, None  # close once
         if cgroup is not None:
-            cgroup.kill_all()
             survivors = cgroup.pids()
             cgroup.remove()
         if lease is not None:  # before the uid can go to another kernel
@@ -273,14 +272,23 @@ class KernelSandbox:
 
 
 def _kill_processes_of_uid(uid: int) -> list[int]:
-    """SIGKILL and return the processes owned by ``uid`` (after a kill, there should be none)."""
+    """SIGKILL and return the live processes owned by ``uid`` (after a kill, there should be none).
+
+    Zombies are skipped: they are already dead and only wait for their parent to reap them.
+    """
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if entry.stat().st_uid == uid:
+                if entry.stat().st_uid == uid and not _is_zombie(entry):
                     os.kill(int(entry.name), signal.SIGKILL)
                     found.append(int(entry.name))
             except (OSError, ProcessLookupError):
                 pass
     return found
+
+
+def _is_zombie(proc_entry: Path) -> bool:
+    """Whether a /proc/<pid> entry is a process that has exited but not been reaped."""
+    state = (proc_entry / "stat").read_text().rpartition(")")[2].split()[:1]
+    return state in (["Z"], ["X"])

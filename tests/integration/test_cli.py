@@ -71,6 +71,15 @@ def test_missing_dataset_folder_is_bad_usage(honest: Path, tmp_path: Path) -> No
     assert result.returncode == 2 and "does not exist" in result.stderr
 
 
+@pytest.mark.parametrize("content", [None, "{not json"])
+def test_unreadable_references_file_is_bad_usage(honest: Path, tmp_path: Path, content: str | None) -> None:
+    references = tmp_path / "references.json"
+    if content is not None:
+        references.write_text(content)
+    result = run(str(honest), "--references", str(references), *FAST)
+    assert result.returncode == 2 and f"Cannot read the references file {references}" in result.stderr
+
+
 def test_batch_folder_with_a_malformed_file(honest: Path, tmp_path: Path) -> None:
     folder = tmp_path / "class"
     folder.mkdir()
@@ -111,3 +120,9 @@ def test_instructor_template_command(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["explicit_feedback.ipynb", "implicit_sequence.ipynb"]
+
+
+def test_instructor_sandbox_command_shows_level_and_limits() -> None:
+    result = subprocess.run([str(Path(sys.executable).parent / "grader"), "sandbox"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "strongest sandbox level here:" in result.stdout
+    assert "memory 6.0 GiB" in result.stdout and "512 processes" in result.stdout

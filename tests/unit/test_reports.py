@@ -30,7 +30,7 @@ def _part(part: str, metric: str, value: float) -> PartReport:
     ]
     metrics = {"rmse": value} if metric == "rmse" else {"mrr": value, "hr@10": 0.1, "ndcg@10": 0.05}
     baselines = {"global_mean": {"rmse": 1.12}} if metric == "rmse" else {"popularity": {"mrr": 0.025, "hr@10": 0.04, "ndcg@10": 0.02}}
-    record = ExecutionRecord(code_cells=4, cells_run=4, seconds=3.2, problems=[CellProblem(2, "error", "NameError: x")])
+    record = ExecutionRecord(code_cells=4, cells_run=4, seconds=3.2, problems=[CellProblem(2, "error", "NameError: x", "File <cell>, line 3\nNameError: x")])
     return PartReport(part, tests, metrics, baselines, {"mean": 0.9, "std": 0.01}, 0.94 if metric == "rmse" else 0.045, metric, record)
 
 
@@ -105,6 +105,13 @@ def test_feedback_page_has_a_chart_and_escapes_student_text(combined, tmp_path: 
     assert "<svg" in page and "<script>alert" not in page
     paths = write_feedback([combined, combined], tmp_path)
     assert [p.name for p in paths] == ["alice.html", "alice-2.html"]
+
+
+def test_cell_tracebacks_reach_the_json_and_the_feedback(combined) -> None:
+    problems = json.loads(render_json([combined], single=True))["execution"]["explicit"]["problems"]
+    assert problems == [{"cell": 2, "kind": "error", "message": "NameError: x", "traceback": "File <cell>, line 3\nNameError: x"}]
+    page = render_feedback(combined)
+    assert "Traceback of cell 2" in page and "File &lt;cell&gt;, line 3" in page
 
 
 def test_atomic_write_leaves_the_old_file_when_interrupted(tmp_path: Path, monkeypatch) -> None:

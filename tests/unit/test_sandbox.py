@@ -1,10 +1,16 @@
-"""Choosing the isolation level: never a silent downgrade."""
+"""Choosing the isolation level (never a silent downgrade), the limits, and telling a dead process
+from a survivor at teardown."""
 
 from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
 
 import pytest
 
 from grader.sandbox import levels
+from grader.sandbox.jail import _is_zombie
 from grader.sandbox.limits import Limits
 
 
@@ -39,3 +45,17 @@ def test_every_level_has_documented_guarantees() -> None:
 def test_cpu_limit_follows_the_timeout() -> None:
     assert Limits(cpu_seconds=5).cpu_limit(100) == 5
     assert Limits().cpu_limit(100) >= 100
+
+
+def test_an_unreaped_child_is_a_zombie_not_a_survivor() -> None:
+    child = os.fork()
+    if child == 0:
+        os._exit(0)
+    try:
+        deadline = time.monotonic() + 5
+        while not _is_zombie(Path(f"/proc/{child}")) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert _is_zombie(Path(f"/proc/{child}"))
+        assert not _is_zombie(Path(f"/proc/{os.getpid()}"))
+    finally:
+        os.waitpid(child, 0)

@@ -42,7 +42,7 @@ def _render(reports, output_format: str, single: bool) -> str:
 
 @click.command(name="grade", epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--part", type=click.Choice(PARTS), help="Part to grade when the notebook's metadata names none.")
+@click.option("--part", type=click.Choice(PARTS), help="Part to grade (wins over the notebook's metadata; a mismatch is reported).")
 @click.option("--split-seed", type=int, envvar="GRADER_SPLIT_SEED", help="Partition seed (default: the configuration's); a secret one keeps the hidden split unknowable.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "gradescope", "junit"]), default="text", show_default=True)
 @click.option("--output", type=click.Path(path_type=Path), help="Write the report here instead of stdout.")
@@ -65,10 +65,11 @@ def _render(reports, output_format: str, single: bool) -> str:
 @click.option("--config", type=click.Path(path_type=Path), help="Assignment configuration (partition seed, rubric); default: the packaged one.")
 @click.option("--references", type=click.Path(path_type=Path), help="Calibrated references file; default: the packaged one.")
 @click.option("--checks", "check_paths", multiple=True, type=click.Path(exists=True, path_type=Path), help="Extra pytest check files or folders (repeatable).")
+@click.option("--accept-flagged", is_flag=True, help="Grade submissions flagged for review normally (after a person has looked at them).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def grade(paths, part, split_seed, output_format, output, data_dir, dataset, device, timeout, cell_timeout, predict_timeout, jobs,
           gradebook, feedback, sandbox, memory, processes, disk, file_size, open_files, cpu_seconds, config, references,
-          check_paths, quiet) -> None:
+          check_paths, accept_flagged, quiet) -> None:
     """Grade notebooks: NOTEBOOK files, or folders of them (a batch).
 
     Each notebook runs in a fresh sandboxed kernel; its graded function is called on data it
@@ -81,7 +82,7 @@ def grade(paths, part, split_seed, output_format, output, data_dir, dataset, dev
     options = GradingOptions(
         part=part, split_seed=split_seed, dataset=dataset, data_dir=data_dir, device=device, timeout=timeout, cell_timeout=cell_timeout,
         predict_timeout=predict_timeout, sandbox=sandbox, limits=limits, config=config, references=references,
-        checks=list(check_paths), jobs=jobs,
+        checks=list(check_paths), jobs=jobs, accept_flagged=accept_flagged,
     )
     notebooks = expand_paths(list(paths))
     if not notebooks:
@@ -97,7 +98,9 @@ def grade(paths, part, split_seed, output_format, output, data_dir, dataset, dev
         if session.sandbox_warning:
             click.secho(session.sandbox_warning, fg="yellow", err=True)
         with session:
-            reports = grade_batch(notebooks, options, session, progress=not quiet and not single)
+            graded = grade_batch(notebooks, options, session, progress=not quiet and not single)
+        reports = [record for report in graded for record in report.by_part()]  # one score per part
+        single = single and len(reports) == 1
         for report in reports:
             report.warning = session.sandbox_warning
         text = _render(reports, output_format, single)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
+
+from grader.integrity.literals import EmbeddedDataLimits
 
 METRIC_DIRECTIONS = {"rmse": "lower", "mrr": "higher"}
 BASELINES = {"explicit": ("global_mean", "user_item_biases"), "sequence": ("popularity",)}
@@ -27,6 +29,9 @@ class PartRubric:
     target: float | None = None
     target_relative_to_reference: float | None = None
     synthetic_target: float | None = None
+    flag_sigmas: float = 3.0
+    flag_margin: float = 0.02
+    flag_at: float | None = None
 
     @property
     def lower_is_better(self) -> bool:
@@ -58,10 +63,11 @@ class PartRubric:
 
 @dataclass(frozen=True)
 class AssignmentConfig:
-    """The partition seed and the rubric of each part."""
+    """The partition seed, the rubric of each part, and the bounds on embedded data."""
 
     seed: int
     parts: dict[str, PartRubric]
+    embedded_data: EmbeddedDataLimits = EmbeddedDataLimits()
 
 
 def _part(table: dict, part: str, source: str) -> PartRubric:
@@ -77,6 +83,9 @@ def _part(table: dict, part: str, source: str) -> PartRubric:
         raise ConfigError(f"{where} baseline must be one of {list(BASELINES[part])}, not {baseline!r}.")
     if any(value < 0 for value in points.values()):
         raise ConfigError(f"{where} points must not be negative.")
+    for key in ("flag_sigmas", "flag_margin", "flag_at", "margin", "target", "target_relative_to_reference", "synthetic_target"):
+        if key in table and not isinstance(table[key], (int, float)):
+            raise ConfigError(f"{where} {key} must be a number, not {table[key]!r}.")
     absolute, relative = table.get("target"), table.get("target_relative_to_reference")
     if (absolute is None) == (relative is None):
         raise ConfigError(f"{where} needs exactly one of `target` and `target_relative_to_reference`.")
@@ -88,7 +97,20 @@ def _part(table: dict, part: str, source: str) -> PartRubric:
         target=None if absolute is None else float(absolute),
         target_relative_to_reference=None if relative is None else float(relative),
         synthetic_target=None if table.get("synthetic_target") is None else float(table["synthetic_target"]),
+        flag_sigmas=float(table.get("flag_sigmas", PartRubric.flag_sigmas)),
+        flag_margin=float(table.get("flag_margin", PartRubric.flag_margin)),
+        flag_at=None if table.get("flag_at") is None else float(table["flag_at"]),
     )
+
+
+def _embedded_data(table: dict, source: str) -> EmbeddedDataLimits:
+    known = {field.name for field in fields(EmbeddedDataLimits)}
+    unknown = set(table) - known
+    if unknown:
+        raise ConfigError(f"{source} [embedded_data] has unknown keys {sorted(unknown)}; known: {sorted(known)}.")
+    if not all(isinstance(value, int) and value > 0 for value in table.values()):
+        raise ConfigError(f"{source} [embedded_data] values must be positive integers.")
+    return EmbeddedDataLimits(**table)
 
 
 def load_config(path: str | Path | None = None) -> AssignmentConfig:
@@ -111,4 +133,4 @@ def load_config(path: str | Path | None = None) -> AssignmentConfig:
     except (KeyError, TypeError, ValueError) as error:
         raise ConfigError(f"{source} needs an integer [partition] seed.") from error
     parts = {part: _part(table.get(part, {}), part, source) for part in ("explicit", "sequence")}
-    return AssignmentConfig(seed=seed, parts=parts)
+    return AssignmentConfig(seed=seed, parts=parts, embedded_data=_embedded_data(table.get("embedded_data", {}), source))

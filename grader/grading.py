@@ -19,11 +19,13 @@ import numpy as np
 from grader.checks.context import CheckContext
 from grader.checks.plugin import CheckResult, run_checks
 from grader.config import AssignmentConfig, load_config
+from grader.data.anonymisation import Anonymisation
 from grader.data.assignment import PUBLIC_DATA_ENV, AssignmentSplit, assignment_split, load_dataset, stage_public
 from grader.evaluation import RATINGS_BATCH, SEQUENCES_BATCH, baseline_metrics, score_next_items, score_ratings
 from grader.execution.protocol import contract_function
 from grader.execution.record import ExecutionRecord
 from grader.execution.run import ExecutionLimits, PredictionRequest, execute_notebook
+from grader.integrity import embedded_data, implausible_result
 from grader.metrics import InvalidPredictionsError
 from grader.references import load_references, reference_for
 from grader.reports.model import PartReport, SubmissionReport
@@ -51,6 +53,7 @@ class GradingOptions:
     references: Path | None = None
     checks: list[Path] = field(default_factory=list)
     jobs: int = 1
+    accept_flagged: bool = False  # a person has reviewed the flagged submissions
 
 
 def resolve_device(device: str) -> str:
@@ -80,10 +83,12 @@ class GradingSession:
         self.sandbox_level = sandbox_level
         self.threads = max(1, (os.cpu_count() or 1) // max(1, options.jobs))
         self._dataset = load_dataset(options.dataset, options.data_dir)
+        self.anonymisation = Anonymisation.from_seed(self.config.seed, self._dataset.num_users, self._dataset.num_items)
         self._staging = Path(tempfile.mkdtemp(prefix="recsys-grader-public-"))
         self._splits: dict[str, AssignmentSplit] = {}
         self._baselines: dict[str, dict] = {}
         self._staged: dict[str, Path] = {}
+        self._requests: dict[str, tuple[PredictionRequest, np.ndarray]] = {}
 
     def close(self) -> None:
         """Remove the staged public data."""
@@ -111,10 +116,29 @@ class GradingSession:
         return self._baselines[part]
 
     def staged_public(self, part: str) -> Path:
-        """The public data file a kernel grading ``part`` reads."""
+        """The public data file a kernel grading ``part`` reads, in the run's secret id space."""
         if part not in self._staged:
-            self._staged[part] = stage_public(self.split(part).public, part, self._staging)
+            self._staged[part] = stage_public(self.anonymisation.public(self.split(part).public), part, self._staging)
         return self._staged[part]
+
+    def request(self, part: str) -> tuple[PredictionRequest, np.ndarray]:
+        """What the kernel is asked to predict for ``part`` (secret ids, secret row order), and that order."""
+        if part not in self._requests:
+            hidden, timeout = self.split(part).hidden, self.options.predict_timeout
+            if part == "explicit":
+                inputs, order = self.anonymisation.rating_requests(hidden.user_ids, hidden.item_ids)
+                request = PredictionRequest(part, inputs, 0, RATINGS_BATCH, timeout)
+            else:
+                inputs, order = self.anonymisation.sequence_requests(hidden.inputs)
+                request = PredictionRequest(part, inputs, hidden.num_items, SEQUENCES_BATCH, timeout)
+            self._requests[part] = (request, order)
+        return self._requests[part]
+
+    def restore(self, part: str, values: np.ndarray, order: np.ndarray) -> np.ndarray:
+        """Answers to :meth:`request` back in the hidden split's order and MovieLens's ids."""
+        if part == "explicit":
+            return self.anonymisation.restore_ratings(values, order)
+        return self.anonymisation.restore_scores(values, order)
 
     def target(self, part: str) -> tuple[float, object]:
         """The absolute target of ``part`` and the calibrated reference (or None)."""
@@ -138,23 +162,21 @@ class GradingSession:
             report.seconds = time.monotonic() - started
             return report
         report.notes += submission.notes
+        flags = embedded_data(submission.notebook, self.config.embedded_data)
         for part in submission.parts:
-            report.parts.append(self._grade_part(submission.notebook, part))
+            report.parts.append(self._grade_part(submission.notebook, part, flags))
         report.seconds = time.monotonic() - started
         return report
 
-    def _grade_part(self, notebook, part: str) -> PartReport:
+    def _grade_part(self, notebook, part: str, flags: list[str]) -> PartReport:
         split = self.split(part)
         hidden = split.hidden
         staged = self.staged_public(part)
+        request, order = self.request(part)
         cell_timeout = self.options.cell_timeout or self.options.timeout
         budget = self.options.timeout + self.options.predict_timeout
         with KernelSandbox(self.sandbox_level, self.options.limits, [staged], budget, self.device, self.threads) as sandbox:
             env = sandbox.environment({PUBLIC_DATA_ENV: sandbox.kernel_path(staged)})
-            if part == "explicit":
-                request = PredictionRequest(part, np.stack([hidden.user_ids, hidden.item_ids], axis=1), 0, RATINGS_BATCH, self.options.predict_timeout)
-            else:
-                request = PredictionRequest(part, hidden.inputs, hidden.num_items, SEQUENCES_BATCH, self.options.predict_timeout)
             record, result = execute_notebook(notebook.copy(), sandbox, env, ExecutionLimits(self.options.timeout, cell_timeout, self.options.grace), request, self.options.show_cells)
             peak = sandbox.peak_memory()
             survivors = sandbox.close()
@@ -164,16 +186,21 @@ class GradingSession:
         elif result.error:
             error = result.error
         else:
+            values = self.restore(part, result.values, order)
             try:
-                metrics = score_ratings(result.values, hidden) if part == "explicit" else score_next_items(result.values, hidden)
-                predictions = result.values
+                metrics = score_ratings(values, hidden) if part == "explicit" else score_next_items(values, hidden)
+                predictions = values
             except InvalidPredictionsError as invalid:
                 error = f"{contract_function(part)} returned invalid predictions: {invalid}"
         target, reference = self.target(part)
+        rubric = self.config.parts[part]
+        implausible = implausible_result(rubric, None if metrics is None else metrics[rubric.metric], reference)
+        part_flags = flags + ([implausible] if implausible else [])
         context = CheckContext(
-            part=part, rubric=self.config.parts[part], target=target, execution=record,
+            part=part, rubric=rubric, target=target, execution=record,
             predictions=predictions, prediction_error=error, metrics=metrics,
             baselines=self.baselines(part), reference=reference, hidden=hidden, public=split.public,
+            flags=part_flags, accept_flagged=self.options.accept_flagged,
         )
         tests = run_checks(context, self.options.checks)
         notes = []
@@ -183,7 +210,8 @@ class GradingSession:
             part=part, tests=tests, metrics=metrics, baselines=self.baselines(part),
             reference=None if reference is None else {"mean": reference.mean, "std": reference.std},
             target=target, metric=self.config.parts[part].metric, execution=record,
-            prediction_error=error, peak_memory=peak, notes=notes,
+            prediction_error=error, peak_memory=peak, notes=notes, flags=part_flags,
+            flags_accepted=bool(part_flags) and self.options.accept_flagged,
         )
 
 

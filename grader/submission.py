@@ -81,36 +81,67 @@ def read_notebook(path: Path) -> tuple[nbformat.NotebookNode, list[str]]:
         raise SubmissionError(
             f"{path} does not follow the notebook format: {error.message}. Open it in Jupyter, save it, and submit again."
         ) from None
-    language = (notebook.metadata.get("kernelspec", {}).get("language") or notebook.metadata.get("language_info", {}).get("name") or "python")
+    kernelspec, language_info = _mapping(notebook.metadata.get("kernelspec")), _mapping(notebook.metadata.get("language_info"))
+    language = kernelspec.get("language") or language_info.get("name") or "python"
     if str(language).lower() != "python":
         raise SubmissionError(f"{path} is a {language} notebook; this homework must be written in Python.")
-    kernel = notebook.metadata.get("kernelspec", {}).get("name")
+    kernel = kernelspec.get("name")
     if kernel and kernel not in ("python3", "python"):
         notes.append(f"The notebook names the kernel '{kernel}'; it was run with the grader's Python kernel.")
     return notebook, notes
 
 
-def detect_parts(notebook: nbformat.NotebookNode, requested: str | None) -> list[str]:
-    """The parts to grade: from the notebook's metadata, else ``requested``, else its definitions."""
-    declared = notebook.metadata.get("grader", {}).get("part")
+def _mapping(value: object) -> dict:
+    """``value`` if it is a mapping, else an empty one: metadata is the submission's, not trusted."""
+    return value if isinstance(value, dict) else {}
+
+
+def declared_part(notebook: nbformat.NotebookNode) -> tuple[str | None, str | None]:
+    """The part the notebook's ``grader.part`` metadata names, and a note when that metadata is malformed."""
+    metadata = notebook.metadata.get("grader")
+    if metadata is None:
+        return None, None
+    declared = metadata.get("part") if isinstance(metadata, dict) else None
     if declared in PARTS:
-        return [declared]
-    if requested:
-        return [requested]
+        return declared, None
+    shown = repr(metadata)[:80]
+    return None, (
+        f"The notebook's metadata 'grader' is {shown}, which names no part (expected "
+        f'{{"part": "explicit"}} or {{"part": "sequence"}}); it was ignored.'
+    )
+
+
+def defined_parts(notebook: nbformat.NotebookNode) -> list[str]:
+    """The parts whose contract function the notebook's code defines at the top level."""
     code = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
     return [part for part in PARTS if DEFINITIONS[part].search(code)]
+
+
+def detect_parts(notebook: nbformat.NotebookNode, requested: str | None) -> tuple[list[str], list[str]]:
+    """The parts to grade and notes about the choice.
+
+    The instructor's ``requested`` part wins; else the notebook's metadata; else the contract
+    functions its code defines.
+    """
+    declared, note = declared_part(notebook)
+    notes = [note] if note else []
+    if requested:
+        if declared and declared != requested:
+            notes.append(f"The notebook's metadata names part '{declared}', but it was graded for '{requested}' as the instructor asked (--part).")
+        return [requested], notes
+    if declared:
+        return [declared], notes
+    return defined_parts(notebook), notes
 
 
 def read_submission(path: str | Path, requested_part: str | None = None) -> Submission:
     """Read ``path`` and decide its parts; raise SubmissionError when it cannot be graded."""
     path = Path(path)
     notebook, notes = read_notebook(path)
-    parts = detect_parts(notebook, requested_part)
-    if requested_part and parts != [requested_part]:
-        notes.append(f"The notebook's metadata names part '{parts[0]}'; --part {requested_part} was not used.")
+    parts, part_notes = detect_parts(notebook, requested_part)
     if not parts:
         raise SubmissionError(
             f"{path} defines neither predict_ratings (Part 1) nor predict_next (Part 2), and its metadata "
             f"names no part. Define the function of your part at the top level of a cell, or grade it with --part."
         )
-    return Submission(path, notebook, parts, notes)
+    return Submission(path, notebook, parts, notes + part_notes)

@@ -56,7 +56,7 @@ def broken_notebooks() -> dict[str, nbformat.NotebookNode]:
         "infinite_loop": notebook("import time\nwhile True:\n    time.sleep(0.05)", HONEST_EXPLICIT),
         "kernel_exit": notebook("import os\nos._exit(3)", HONEST_EXPLICIT),
         "huge_output": notebook("for _ in range(450):\n    print('x' * 100_000)", HONEST_EXPLICIT),
-        "chatty": notebook("import time\nfor _ in range(40):\n    print('z' * 100_000)\n    time.sleep(0.21)", HONEST_EXPLICIT),
+        "chatty": notebook("import time\nfor _ in range(20):\n    print('z' * 100_000)\n    time.sleep(0.21)", HONEST_EXPLICIT),
         "nan_predictions": notebook("import numpy as np\ndef predict_ratings(u, i):\n    out = np.full(len(u), 3.0)\n    out[::7] = np.nan\n    return out"),
         "infinite_predictions": notebook("import numpy as np\ndef predict_ratings(u, i):\n    return np.full(len(u), np.inf)"),
         "wrong_shape": notebook("import numpy as np\ndef predict_ratings(u, i):\n    return np.zeros(len(u) - 1)"),

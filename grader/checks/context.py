@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -40,6 +40,11 @@ class CheckContext:
         Calibrated reference of the part's metric (None when not calibrated for this dataset).
     hidden, public:
         The hidden split (labels included: checks run in the grader) and the public data.
+    flags:
+        Why a person should review this result before its metric points count (empty when
+        nothing is suspicious).
+    accept_flagged:
+        A person has reviewed the flags: metric checks are scored normally.
     """
 
     part: str
@@ -53,6 +58,8 @@ class CheckContext:
     reference: Reference | None
     hidden: HiddenRatings | HiddenSequences
     public: Interactions
+    flags: list[str] = field(default_factory=list)
+    accept_flagged: bool = False
 
     @property
     def metric(self) -> float | None:
@@ -72,3 +79,8 @@ class CheckContext:
     def better(self, value: float, than: float) -> bool:
         """Whether ``value`` is strictly better than ``than`` for this metric."""
         return self.rubric.better(value, than)
+
+    @property
+    def withholds_metric_points(self) -> bool:
+        """Whether metric checks score nothing until a person has reviewed the flags."""
+        return bool(self.flags) and not self.accept_flagged

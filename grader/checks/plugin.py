@@ -5,6 +5,10 @@ with ``@pytest.mark.points(n)`` or ``@pytest.mark.points(rubric="target")`` (poi
 the rubric), may restrict itself to one part with ``@pytest.mark.part("explicit")``, and may
 award partial credit through the ``partial_credit`` fixture. A failing check scores 0 with its
 assertion message; a skipped one does not count.
+
+Checks that score the metric (those taking their points from the rubric's ``beats_baseline`` or
+``target``, and any marked ``@pytest.mark.metric``) score nothing while the submission is flagged
+for review; the report says what they would have given.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import pytest
 from grader.checks.context import CheckContext
 
 BUILTIN_CHECKS = "test_homework.py"
+METRIC_POINTS = ("beats_baseline", "target")
 
 
 @dataclass
@@ -30,7 +35,7 @@ class CheckResult:
     score: float
     max_score: float
     output: str
-    status: str  # "passed" | "partial" | "failed" | "error"
+    status: str  # "passed" | "partial" | "failed" | "error" | "flagged"
 
 
 class PartialCredit:
@@ -123,6 +128,7 @@ class GradingPlugin:
     def pytest_configure(self, config) -> None:
         config.addinivalue_line("markers", "points(n=None, rubric=None): points of a check")
         config.addinivalue_line("markers", "part(name): run the check only for this part")
+        config.addinivalue_line("markers", "metric: the check scores the metric (withheld while flagged for review)")
 
     def pytest_collection_modifyitems(self, config, items) -> None:
         for item in list(items):
@@ -145,7 +151,27 @@ class GradingPlugin:
             return self.context.rubric.points[marker.kwargs["rubric"]]
         return float(marker.args[0] if marker.args else marker.kwargs.get("n", 0))
 
+    def _scores_the_metric(self, item) -> bool:
+        marker = item.get_closest_marker("points")
+        from_rubric = marker is not None and marker.kwargs.get("rubric") in METRIC_POINTS
+        return from_rubric or item.get_closest_marker("metric") is not None
+
+    def _withhold(self, result: CheckResult) -> CheckResult:
+        would = f"{result.score:g} / {result.max_score:g}"
+        message = (
+            "Withheld for review: " + " ".join(self.context.flags)
+            + f" If the work is honest, the instructor regrades with --accept-flagged (this check would give {would})."
+        )
+        return CheckResult(result.name, 0.0, result.max_score, message, "flagged")
+
     def _record(self, item, report, call) -> None:
+        before = len(self.results)
+        self._record_outcome(item, report, call)
+        withheld = self.context.withholds_metric_points and self._scores_the_metric(item)
+        if len(self.results) > before and withheld and self.results[-1].score > 0:
+            self.results[-1] = self._withhold(self.results[-1])
+
+    def _record_outcome(self, item, report, call) -> None:
         points = self._points(item)
         doc = (getattr(item.obj, "__doc__", None) or "").strip().splitlines()
         name = doc[0].rstrip(".") if doc else item.name.removeprefix("test_").replace("_", " ").capitalize()

@@ -23,6 +23,8 @@ def test_notebook_ran(grading: CheckContext) -> None:
         f"The notebook ran out of time after {record.cells_run} of {record.code_cells} cells. "
         f"Train for fewer epochs or on smaller batches."
     )
+    stopped = [problem for problem in record.problems if problem.kind in ("timeout", "killed")]
+    assert not stopped, "The notebook did not run to the end on its own: " + "; ".join(p.describe() for p in stopped) + "."
 
 
 @pytest.mark.points(rubric="valid")

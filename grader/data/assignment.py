@@ -1,10 +1,11 @@
 """The assignment partition: what students may see (public) and what only the grader sees (hidden).
 
 Part 1 (``"explicit"``) hides a seeded share of the ratings. Part 2 (``"sequence"``) hides a
-seeded share of the users; their histories become length-10 windows whose last item is the
-target and whose first nine are the input. ``load_public`` gives the same public set at home
-and under the grader; under the grader it reads the copy staged into the kernel's working
-folder (``GRADER_PUBLIC_DATA``) because the kernel cannot see the full dataset.
+seeded share of the users; the most recent windows of their histories whose last item has an
+unambiguous place in time become the test rows: the last item is the target, the nine before it
+the input. ``load_public`` gives the public set at home; under the grader it reads the copy
+staged into the kernel's working folder (``GRADER_PUBLIC_DATA``), in the grading run's secret id
+space (see :mod:`grader.data.anonymisation`), because the kernel cannot see the full dataset.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ PUBLIC_DATA_ENV = "GRADER_PUBLIC_DATA"
 SPLIT_SEED_ENV = "GRADER_SPLIT_SEED"
 TEST_FRACTION = 0.2
 SEQUENCE_LENGTH = 10
+WINDOWS_PER_USER = 3
+"""Test windows per hidden user: few enough that linking a user's rows gains next to nothing."""
 
 
 class PartNotStagedError(RuntimeError):
@@ -49,11 +52,13 @@ class HiddenRatings:
 
 @dataclass(frozen=True)
 class HiddenSequences:
-    """Part 2 hidden split: nine-item inputs (left-padded with 0) and the item that came next."""
+    """Part 2 hidden split: nine-item inputs (left-padded with 0), the item that came next, and
+    the user of each row (never sent to a kernel)."""
 
     inputs: np.ndarray
     targets: np.ndarray
     num_items: int
+    user_ids: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.targets)
@@ -107,15 +112,39 @@ def assignment_split(interactions: Interactions, part: str, seed: int | None = N
     return AssignmentSplit(part, public, next_item_test_set(hidden))
 
 
-def next_item_test_set(interactions: Interactions) -> HiddenSequences:
-    """Cut histories into the Part 2 test windows: nine inputs and the item that came next.
+def next_item_test_set(interactions: Interactions, windows_per_user: int = WINDOWS_PER_USER) -> HiddenSequences:
+    """Cut histories into Part 2 test rows: up to nine inputs and the item that came next.
 
-    Windows are non-overlapping and taken from the end of each history; a window needs at least
-    one input item besides its target.
+    A target must have a place in time of its own: rated strictly after the item before it and
+    strictly before the item after it. (About half of MovieLens ratings share their second with a
+    neighbour; their order within that second is the file's, which no model can learn.) Each
+    user gives at most ``windows_per_user`` non-overlapping windows of ten items, the most recent
+    first, each with at least one input item.
     """
-    windows = interactions.to_sequence(SEQUENCE_LENGTH, min_sequence_length=2)
-    inputs, targets = windows.inputs_and_targets()
-    return HiddenSequences(inputs.copy(), targets.copy(), interactions.num_items)
+    order = np.lexsort((interactions.timestamps, interactions.user_ids))
+    users, items, times = interactions.user_ids[order], interactions.item_ids[order], interactions.timestamps[order]
+    same_user_before = np.r_[False, users[1:] == users[:-1]]
+    after_previous = same_user_before & np.r_[False, times[1:] > times[:-1]]
+    same_user_after = np.r_[users[1:] == users[:-1], False]
+    before_next = ~same_user_after | np.r_[times[1:] > times[:-1], False]
+    clean = np.flatnonzero(after_previous & before_next)
+    starts = np.r_[0, np.flatnonzero(~same_user_before[1:]) + 1] if len(users) else np.zeros(0, np.int64)
+    user_start = np.repeat(starts, np.diff(np.r_[starts, len(users)]))
+    chosen: list[int] = []
+    taken, last_user, last_end = 0, None, 0
+    for position in clean[::-1]:  # most recent first, user by user
+        if users[position] != last_user:
+            last_user, taken, last_end = users[position], 0, position + SEQUENCE_LENGTH
+        if taken < windows_per_user and position <= last_end - SEQUENCE_LENGTH:
+            chosen.append(position)
+            taken, last_end = taken + 1, position
+    ends = np.sort(np.asarray(chosen, dtype=np.int64))
+    windows = np.zeros((len(ends), SEQUENCE_LENGTH), dtype=np.int64)
+    for column in range(SEQUENCE_LENGTH):
+        position = ends - (SEQUENCE_LENGTH - 1) + column
+        valid = position >= user_start[ends]
+        windows[valid, column] = items[position[valid]]
+    return HiddenSequences(windows[:, :-1].copy(), windows[:, -1].copy(), interactions.num_items, users[ends].copy())
 
 
 def stage_public(public: Interactions, part: str, folder: str | Path) -> Path:

@@ -1,10 +1,12 @@
 """Asking the kernel for predictions: hidden inputs in, plain float64 buffers out.
 
-The grader sends the hidden *inputs* (never labels) inside a small piece of code that calls the
-contract function batch by batch and sends each result back as a raw little-endian float64
-buffer on a Jupyter comm. The grader accepts only buffers of exactly the expected size, in the
-expected order; it never unpickles, evaluates or reads a file the kernel could have written.
-Anything the kernel says (error text included) is only an explanation, never a result.
+The grader sends the hidden *inputs* (never labels) one batch per request: each request is a
+small piece of code holding only that batch, which calls the contract function once and sends
+the answer back as a raw little-endian float64 buffer on a Jupyter comm. The next batch is sent
+only after the answer to the previous one has arrived, so nothing the function can reach holds
+rows it has not been asked about yet. The grader accepts only a buffer of exactly the expected
+size; it never unpickles, evaluates or reads a file the kernel could have written. Anything the
+kernel says (error text included) is only an explanation, never a result.
 """
 
 from __future__ import annotations
@@ -21,13 +23,13 @@ COMM_TARGET = "grader.predictions"
 ERROR_CHARS = 1500
 
 KERNEL_CODE = '''
-def __grader_predict(function_name, payload, shape, part, batch_size):
+def __grader_answer(function_name, payload, shape, part):
     import base64, traceback
     import numpy
     from comm import create_comm
     channel = create_comm(target_name="grader.predictions")
     try:
-        inputs = numpy.frombuffer(base64.b64decode(payload), dtype="<i8").reshape(shape)
+        rows = numpy.frombuffer(base64.b64decode(payload), dtype="<i8").reshape(shape)
         function = globals().get(function_name)
         if function is None:
             channel.send({"error": "missing"})
@@ -35,28 +37,26 @@ def __grader_predict(function_name, payload, shape, part, batch_size):
         if not callable(function):
             channel.send({"error": f"{function_name} is a {type(function).__name__}, not a function."})
             return
-        for start in range(0, len(inputs), batch_size):
-            rows = inputs[start : start + batch_size]
-            try:
-                if part == "explicit":
-                    answer = function(rows[:, 0].copy(), rows[:, 1].copy())
-                else:
-                    answer = function(rows.copy())
-            except BaseException as error:
-                lines = traceback.format_exception(type(error), error, error.__traceback__.tb_next)
-                channel.send({"error": f"{function_name} raised {type(error).__name__}: {error}", "traceback": "".join(lines[-8:])})
-                return
-            try:
-                array = numpy.asarray(answer)
-            except BaseException as error:
-                channel.send({"error": f"{function_name} returned a {type(answer).__name__} that is not an array of numbers ({error})."})
-                return
-            if array.dtype.kind not in "iuf":
-                channel.send({"error": f"{function_name} returned values of type {array.dtype} (from a {type(answer).__name__}); return a numpy array of floats."})
-                return
-            array = numpy.ascontiguousarray(array, dtype="<f8")
-            channel.send({"start": int(start), "shape": [int(d) for d in array.shape]}, buffers=[memoryview(array).cast("B")])
-        channel.send({"done": True})
+        try:
+            answer = function(rows[:, 0].copy(), rows[:, 1].copy()) if part == "explicit" else function(rows.copy())
+        except BaseException as error:
+            lines = traceback.format_exception(type(error), error, error.__traceback__.tb_next)
+            if len(lines) > 12:  # keep the student's first frames and the end, where the error is
+                lines = lines[:5] + ["  ...\\n"] + lines[-6:]
+            channel.send({"error": f"{function_name} raised {type(error).__name__}: {error}", "traceback": "".join(lines)})
+            return
+        if hasattr(answer, "detach") and callable(getattr(answer, "cpu", None)):
+            answer = answer.detach().cpu().numpy()  # a torch tensor, on any device, with or without grad
+        try:
+            array = numpy.asarray(answer)
+        except BaseException as error:
+            channel.send({"error": f"{function_name} returned a {type(answer).__name__} that is not an array of numbers ({error})."})
+            return
+        if array.dtype.kind not in "iuf":
+            channel.send({"error": f"{function_name} returned values of type {array.dtype} (from a {type(answer).__name__}); return a numpy array of floats."})
+            return
+        array = numpy.ascontiguousarray(array, dtype="<f8")
+        channel.send({"shape": [int(d) for d in array.shape]}, buffers=[memoryview(array).cast("B")])
     finally:
         channel.close()
 '''
@@ -81,22 +81,22 @@ def _expected_shape(part: str, rows: int, num_items: int) -> tuple[int, ...]:
     return (rows,) if part == "explicit" else (rows, num_items)
 
 
-def _describe_shape_problem(part: str, rows: int, num_items: int, shape: tuple[int, ...]) -> str:
+def _expected_words(part: str, rows: int, num_items: int) -> str:
     if part == "explicit":
-        return (
-            f"predict_ratings returned shape {shape} for a batch of {rows:,} pairs; it must return "
-            f"one rating per pair, shape ({rows},)."
-        )
-    return (
-        f"predict_next returned shape {shape} for a batch of {rows:,} sequences; it must return "
-        f"shape ({rows}, {num_items}): one row per sequence, one score per item id (column 0 is padding)."
-    )
+        return f"it must return one rating per pair, shape ({rows},)"
+    return f"it must return shape ({rows}, {num_items}): one row per sequence, one score per item id (column 0 is padding)"
+
+
+def _describe_shape_problem(part: str, rows: int, num_items: int, shape: tuple[int, ...]) -> str:
+    what = "pairs" if part == "explicit" else "sequences"
+    return f"{contract_function(part)} returned shape {shape} for a batch of {rows:,} {what}; {_expected_words(part, rows, num_items)}."
 
 
 async def collect_predictions(
     client, part: str, inputs: np.ndarray, num_items: int, batch_size: int, timeout: float
 ) -> PredictionResult:
-    """Run the contract function in the kernel over ``inputs`` and assemble its answers.
+    """Run the contract function in the kernel over ``inputs``, one batch per request, and
+    assemble its answers.
 
     Parameters
     ----------
@@ -111,74 +111,89 @@ async def collect_predictions(
     """
     name = contract_function(part)
     inputs = np.ascontiguousarray(inputs, dtype="<i8")
-    payload = base64.b64encode(inputs.tobytes()).decode("ascii")
-    call = f"__grader_predict({name!r}, {payload!r}, {list(inputs.shape)!r}, {part!r}, {batch_size})"
-    code = f"{KERNEL_CODE}\ntry:\n    {call}\nfinally:\n    del __grader_predict\n"
-
     n = len(inputs)
     values = np.empty(_expected_shape(part, n, num_items), dtype=np.float64)
-    next_start, kernel_error, done = 0, None, False
     started = time.monotonic()
     deadline = started + timeout
+    for start in range(0, n, batch_size):
+        rows = inputs[start : start + batch_size]
+        answer = await _ask(client, part, name, rows, num_items, deadline)
+        if isinstance(answer, PredictionResult):
+            answer.seconds = time.monotonic() - started
+            if answer.timed_out:
+                answer.error = f"{name} did not finish within {timeout:.0f} s."
+            return answer
+        values[start : start + len(rows)] = answer
+    return PredictionResult(values, None, time.monotonic() - started)
+
+
+async def _ask(client, part: str, name: str, rows: np.ndarray, num_items: int, deadline: float) -> np.ndarray | PredictionResult:
+    """One request: the batch ``rows`` in, its validated answer (or why there is none) out."""
+    payload = base64.b64encode(rows.tobytes()).decode("ascii")
+    call = f"__grader_answer({name!r}, {payload!r}, {list(rows.shape)!r}, {part!r})"
+    code = f"{KERNEL_CODE}\ntry:\n    {call}\nfinally:\n    del __grader_answer\n"
     msg_id = client.execute(code, silent=True, store_history=False)
+    answer, problem = None, None
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            return PredictionResult(None, f"{name} did not finish within {timeout:.0f} s.", time.monotonic() - started, True)
+            return PredictionResult(None, None, timed_out=True)
         try:
             message = await client.get_iopub_msg(timeout=min(remaining, 1.0))
         except (Empty, asyncio.TimeoutError):
             if not await client.is_alive():
-                return PredictionResult(None, f"The kernel stopped while {name} was running.", time.monotonic() - started)
+                return PredictionResult(None, f"The kernel stopped while {name} was running.")
             continue
-        if message["parent_header"].get("msg_id") != msg_id:
+        parent = message.get("parent_header")
+        if not isinstance(parent, dict) or parent.get("msg_id") != msg_id:
             continue
-        kind = message["msg_type"]
-        if kind == "status" and message["content"].get("execution_state") == "idle":
+        kind, content = message.get("msg_type"), message.get("content")
+        content = content if isinstance(content, dict) else {}
+        if kind == "status" and content.get("execution_state") == "idle":
             break
-        if kind == "error":
-            kernel_error = kernel_error or f"{message['content'].get('ename')}: {message['content'].get('evalue')}"
-        if kind != "comm_msg" or done or kernel_error:
+        if kind == "error" and problem is None:
+            problem = f"{content.get('ename')}: {content.get('evalue')}"
+        if kind != "comm_msg" or answer is not None or problem is not None:
             continue
-        data = message["content"].get("data")
+        data = content.get("data")
         if not isinstance(data, dict):
-            kernel_error = "The kernel sent predictions in an unexpected form."
-            continue
-        if "error" in data:
-            kernel_error = str(data["error"])[:ERROR_CHARS]
-            if data["error"] == "missing":
-                kernel_error = (
-                    f"The notebook does not define {name} at the top level after it ran. Define "
-                    f"`def {name}(...)` in a cell that runs without error, spelled exactly so."
-                )
-            elif data.get("traceback"):
-                kernel_error += "\n" + str(data["traceback"])[-ERROR_CHARS:]
-            continue
-        if data.get("done"):
-            done = True
-            continue
-        problem = _accept_batch(part, data, message.get("buffers") or [], values, next_start, min(batch_size, n - next_start), num_items)
-        if isinstance(problem, str):
-            kernel_error = problem
-            continue
-        next_start = problem
-    seconds = time.monotonic() - started
-    if kernel_error:
-        return PredictionResult(None, kernel_error, seconds)
-    if not done or next_start != n:
-        return PredictionResult(None, f"{name} returned answers for {next_start:,} of {n:,} inputs.", seconds)
-    return PredictionResult(values, None, seconds)
+            problem = "The kernel sent predictions in an unexpected form."
+        elif "error" in data:
+            problem = _describe_error(name, data)
+        else:
+            accepted = _accept_batch(part, data, message.get("buffers") or [], len(rows), num_items)
+            answer, problem = (accepted, None) if isinstance(accepted, np.ndarray) else (None, accepted)
+    if problem is not None:
+        return PredictionResult(None, problem)
+    if answer is None:
+        return PredictionResult(None, f"{name} returned no answer for a batch of {len(rows):,} inputs.")
+    return answer
 
 
-def _accept_batch(part: str, data: dict, buffers: list, values: np.ndarray, start: int, rows: int, num_items: int) -> int | str:
-    """Copy one batch into ``values``; return the next start, or a message saying what was wrong."""
-    unexpected = "The kernel sent predictions out of order or in an unexpected form."
-    if data.get("start") != start or len(buffers) != 1 or rows <= 0:
+def _describe_error(name: str, data: dict) -> str:
+    """The kernel's account of why it has no answer, bounded in size."""
+    if data["error"] == "missing":
+        return (
+            f"The notebook does not define {name} at the top level after it ran. Define "
+            f"`def {name}(...)` in a cell that runs without error, spelled exactly so."
+        )
+    message = str(data["error"])[:ERROR_CHARS]
+    if data.get("traceback"):
+        message += "\n" + str(data["traceback"])[-ERROR_CHARS:]
+    return message
+
+
+def _accept_batch(part: str, data: dict, buffers: list, rows: int, num_items: int) -> np.ndarray | str:
+    """The answer to a batch of ``rows`` inputs as an array, or a message saying what was wrong."""
+    unexpected = "The kernel sent predictions in an unexpected form."
+    if len(buffers) != 1 or rows <= 0 or not isinstance(data.get("shape"), list):
         return unexpected
     try:
-        shape = tuple(int(d) for d in data.get("shape", ()))
-    except (TypeError, ValueError):
+        shape = tuple(int(d) for d in data["shape"][:3])
+    except (TypeError, ValueError, OverflowError):
         return unexpected
+    if len(data["shape"]) > 3:
+        return f"{contract_function(part)} returned an array of {len(data['shape']):,} dimensions; {_expected_words(part, rows, num_items)}."
     if part == "explicit" and shape == (rows, 1):
         shape = (rows,)
     expected = _expected_shape(part, rows, num_items)
@@ -187,5 +202,4 @@ def _accept_batch(part: str, data: dict, buffers: list, values: np.ndarray, star
     buffer = memoryview(buffers[0]).cast("B")
     if buffer.nbytes != 8 * int(np.prod(expected)):
         return "The kernel sent a prediction buffer of the wrong size."
-    values[start : start + rows] = np.frombuffer(buffer, dtype="<f8").reshape(expected)
-    return start + rows
+    return np.frombuffer(buffer, dtype="<f8").reshape(expected).copy()

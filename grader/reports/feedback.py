@@ -14,7 +14,7 @@ STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; color: #222; }
 table { border-collapse: collapse; width: 100%; margin: 1rem 0; }
 td, th { border-bottom: 1px solid #ddd; padding: .4rem .6rem; text-align: left; vertical-align: top; }
-.passed { color: #1a7f37; } .partial { color: #9a6700; } .failed, .error { color: #cf222e; }
+.passed { color: #1a7f37; } .partial { color: #9a6700; } .failed, .error, .flagged { color: #cf222e; }
 pre { background: #f6f8fa; padding: .6rem; white-space: pre-wrap; }
 """
 
@@ -56,6 +56,9 @@ def render_feedback(report: SubmissionReport) -> str:
         parts.append(f"<p><b>Score: {report.score:g} / {report.max_score:g}</b></p>")
     for note in report.notes:
         parts.append(f"<p>{escape(note)}</p>")
+    for flag in report.flags:
+        label = "Flagged for review" if report.flagged else "Flag reviewed and accepted"
+        parts.append(f"<p class='flagged'><b>{label}:</b> {escape(flag)}</p>")
     for part in report.parts:
         parts.append(f"<h2>{escape(part.title)}: {part.score:g} / {part.max_score:g}</h2><table>")
         parts.append("<tr><th>check</th><th>points</th><th>details</th></tr>")

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ElementTree
 
 from grader.reports.model import METRIC_KEYS, SubmissionReport
 
-GRADEBOOK_COLUMNS = ["file", "part", "score", "max_score", *METRIC_KEYS, "error", "sandbox", "seconds"]
+GRADEBOOK_COLUMNS = ["file", "part", "score", "max_score", *METRIC_KEYS, "flagged", "error", "sandbox", "seconds"]
 
 
 def render_json(reports: list[SubmissionReport], single: bool) -> str:
@@ -31,13 +31,17 @@ def gradescope_results(report: SubmissionReport) -> dict:
         }
         for name, test in report.named_tests()
     ]
-    output = report.error or "\n".join([*report.notes, *[p.execution.summary() for p in report.parts]])
+    flags = [f"FLAGGED FOR REVIEW: {flag}" for flag in report.flags] if report.flagged else []
+    output = report.error or "\n".join([*flags, *report.notes, *[p.execution.summary() for p in report.parts]])
     return {
         "score": report.score,
         "execution_time": round(report.seconds, 2),
         "output": output,
         "tests": tests,
-        "extra_data": {"metrics": report.metrics(), "sandbox": report.sandbox, "device": report.device},
+        "extra_data": {
+            "metrics": report.metrics(), "flagged": report.flagged, "flags": report.flags,
+            "sandbox": report.sandbox, "device": report.device,
+        },
     }
 
 
@@ -58,7 +62,10 @@ def render_junit(reports: list[SubmissionReport]) -> str:
             errors=str(1 if report.error else 0), time=f"{report.seconds:.2f}",
         )
         properties = ElementTree.SubElement(suite, "properties")
-        context = [("score", report.score), ("max_score", report.max_score), ("sandbox", report.sandbox), ("device", report.device)]
+        context = [
+            ("score", report.score), ("max_score", report.max_score), ("flagged", str(report.flagged).lower()),
+            ("flags", " | ".join(report.flags)), ("sandbox", report.sandbox), ("device", report.device),
+        ]
         for key, value in [*context, *report.metrics().items()]:
             ElementTree.SubElement(properties, "property", name=key, value="" if value is None else str(value))
         if report.error:
@@ -88,6 +95,7 @@ def render_gradebook(reports: list[SubmissionReport]) -> str:
             "score": report.score,
             "max_score": report.max_score,
             **{key: "" if metrics[key] is None else f"{metrics[key]:.6f}" for key in METRIC_KEYS},
+            "flagged": " | ".join(report.flags) if report.flagged else "",
             "error": report.error or "",
             "sandbox": report.sandbox,
             "seconds": f"{report.seconds:.1f}",

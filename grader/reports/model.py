@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from grader.checks.plugin import CheckResult
 from grader.data.assignment import PART_TITLES
@@ -27,6 +27,8 @@ class PartReport:
     prediction_error: str | None = None
     peak_memory: int | None = None
     notes: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)  # why a person should review the result
+    flags_accepted: bool = False  # graded normally after review (--accept-flagged)
 
     @property
     def title(self) -> str:
@@ -72,6 +74,22 @@ class SubmissionReport:
         """``explicit``, ``sequence`` or ``explicit+sequence``; empty when ungraded."""
         return "+".join(part.part for part in self.parts)
 
+    @property
+    def flags(self) -> list[str]:
+        """Why a person should review this submission's results (each reason once)."""
+        return list(dict.fromkeys(flag for part in self.parts for flag in part.flags))
+
+    @property
+    def flagged(self) -> bool:
+        """Whether metric points are withheld until a person has reviewed the flags."""
+        return any(part.flags and not part.flags_accepted for part in self.parts)
+
+    def by_part(self) -> list[SubmissionReport]:
+        """One report per graded part, so that no report is scored out of more than one part."""
+        if len(self.parts) <= 1:
+            return [self]
+        return [replace(self, parts=[part], notes=list(self.notes)) for part in self.parts]
+
     def named_tests(self) -> list[tuple[str, CheckResult]]:
         """Each check with its display name, prefixed by its part when several parts were graded."""
         prefix = len(self.parts) > 1
@@ -100,6 +118,8 @@ class SubmissionReport:
                 for name, test in self.named_tests()
             ],
             "metrics": self.metrics(),
+            "flagged": self.flagged,
+            "flags": self.flags,
             "parts": [part.part for part in self.parts],
             "error": self.error,
             "notes": self.notes + [note for part in self.parts for note in part.notes],

@@ -36,10 +36,12 @@ def render_text(report: SubmissionReport) -> str:
         return "\n".join(lines) + "\n"
     for note in report.notes:
         lines.append(f"Note: {note}")
+    for flag in report.flags:
+        lines.append(f"{'FLAGGED FOR REVIEW' if report.flagged else 'Flag (reviewed, accepted)'}: {flag}")
     for part in report.parts:
         lines += ["", f"{part.title}: {_points(part.score)} / {_points(part.max_score)}"]
         for test in part.tests:
-            mark = {"passed": "ok", "partial": "part", "failed": "FAIL", "error": "ERROR"}[test.status]
+            mark = {"passed": "ok", "partial": "part", "failed": "FAIL", "error": "ERROR", "flagged": "FLAG"}[test.status]
             lines.append(f"  [{_points(test.score):>5} / {_points(test.max_score):<3}] {mark:<5} {test.name}")
             for message_line in test.output.splitlines():
                 lines.append(f"                       {message_line}")

@@ -99,20 +99,6 @@ def test_batch_folder_with_a_malformed_file(honest: Path, tmp_path: Path) -> Non
     assert len(ElementTree.parse(junit).getroot().findall("testsuite")) == 2
 
 
-def test_combined_notebook_is_graded_for_each_part(tmp_path: Path) -> None:
-    both = notebook(
-        HONEST_EXPLICIT,
-        "from grader.baselines import Popularity\npopular = Popularity().fit(load_public('sequence'))\n"
-        "def predict_next(sequences):\n    return popular.predict_next(sequences)",
-        part=None,
-    )
-    result = run(str(write(tmp_path, "both", both)), "--format", "json", *FAST)
-    document = json.loads(result.stdout)
-    assert document["parts"] == ["explicit", "sequence"] and document["max_score"] == 40
-    assert document["metrics"]["rmse"] is not None and document["metrics"]["mrr"] is not None
-    assert any(test["name"].startswith("Part 2:") for test in document["tests"])
-
-
 def test_instructor_template_command(tmp_path: Path) -> None:
     repo = Path(__file__).resolve().parents[2]
     result = subprocess.run(

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.data import Interactions, PartNotStagedError, assignment_split, load_public
+from grader.data import Interactions, PartNotStagedError, assignment_split, load_public, next_item_test_set
 from grader.data.assignment import stage_public
 
 
@@ -29,11 +29,29 @@ def test_sequence_partition_hides_whole_users(synthetic: Interactions) -> None:
     hidden = split.hidden
     assert hidden.inputs.shape == (len(hidden), 9) and hidden.num_items == synthetic.num_items
     assert (hidden.targets > 0).all() and (hidden.inputs[:, -1] > 0).all()  # at least one input item
-    # Every interaction of a hidden user is in exactly one window, except where a user's earliest
-    # window holds a single item (no input to predict from), which is dropped.
-    covered = np.count_nonzero(hidden.inputs) + len(hidden)
-    total = np.isin(synthetic.user_ids, list(hidden_users)).sum()
-    assert total - len(hidden_users) <= covered <= total
+    assert set(hidden.user_ids.tolist()) <= hidden_users
+
+
+def _history(user: int, items: list[int], times: list[int]) -> Interactions:
+    n = len(items)
+    return Interactions(np.full(n, user), np.array(items), np.full(n, 4.0), np.array(times), user + 1, max(items) + 1)
+
+
+def test_targets_have_a_place_in_time_of_their_own() -> None:
+    # Items 5 and 6 share a second, so neither is a target; 7 is the latest item alone in its second.
+    history = _history(1, [1, 2, 3, 4, 5, 6, 7, 8], [10, 20, 30, 40, 50, 50, 60, 60])
+    rows = next_item_test_set(history)
+    assert rows.targets.tolist() == [4]
+    assert rows.inputs.tolist() == [[0, 0, 0, 0, 0, 0, 1, 2, 3]]
+
+
+def test_at_most_three_non_overlapping_windows_per_user_the_most_recent_first() -> None:
+    items = list(range(1, 46))
+    rows = next_item_test_set(_history(2, items, [10 * i for i in items]))
+    assert rows.targets.tolist() == [25, 35, 45]  # the three most recent, ten apart
+    spans = [set(row[row > 0].tolist()) | {target} for row, target in zip(rows.inputs, rows.targets)]
+    assert all(not a & b for k, a in enumerate(spans) for b in spans[k + 1 :])
+    assert next_item_test_set(_history(2, items, [10 * i for i in items]), windows_per_user=1).targets.tolist() == [45]
 
 
 def test_partition_is_determined_by_the_seed(synthetic: Interactions) -> None:

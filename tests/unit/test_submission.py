@@ -76,14 +76,31 @@ def _code(*sources: str):
     return new_notebook(cells=[new_code_cell(s) for s in sources])
 
 
-def test_parts_come_from_metadata_first() -> None:
+def test_the_instructors_part_wins_over_metadata_and_the_mismatch_is_reported() -> None:
     notebook = _code("def predict_next(s):\n    pass")
     notebook.metadata["grader"] = {"part": "explicit"}
-    assert detect_parts(notebook, "sequence") == ["explicit"]
+    parts, notes = detect_parts(notebook, "sequence")
+    assert parts == ["sequence"] and "names part 'explicit'" in notes[0] and "--part" in notes[0]
+    assert detect_parts(notebook, None) == (["explicit"], [])
 
 
 def test_parts_come_from_the_option_without_metadata() -> None:
-    assert detect_parts(_code("x = 1"), "sequence") == ["sequence"]
+    assert detect_parts(_code("x = 1"), "sequence") == (["sequence"], [])
+
+
+@pytest.mark.parametrize("metadata", ["explicit", ["explicit"], {"part": "Part 1"}, {"part": None}, 3])
+def test_malformed_grader_metadata_is_noted_and_ignored(metadata) -> None:
+    notebook = _code("def predict_ratings(u, i):\n    return u * 0.0")
+    notebook.metadata["grader"] = metadata
+    parts, notes = detect_parts(notebook, None)
+    assert parts == ["explicit"] and "names no part" in notes[0]
+
+
+def test_malformed_kernelspec_metadata_is_the_submissions_error(tmp_path: Path) -> None:
+    notebook = _code("def predict_ratings(u, i):\n    return u * 0.0")
+    notebook.metadata["kernelspec"] = "python3"
+    with pytest.raises(SubmissionError, match="does not follow the notebook format"):
+        read_submission(_write(tmp_path / "k.ipynb", notebook))
 
 
 @pytest.mark.parametrize(
@@ -96,7 +113,7 @@ def test_parts_come_from_the_option_without_metadata() -> None:
     ],
 )
 def test_parts_come_from_top_level_definitions(sources, parts) -> None:
-    assert detect_parts(_code(*sources), None) == parts
+    assert detect_parts(_code(*sources), None) == (parts, [])
 
 
 def test_no_part_at_all_is_a_clear_error(tmp_path: Path) -> None:

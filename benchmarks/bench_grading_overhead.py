@@ -4,6 +4,8 @@
   same notebook (both as fresh processes, medians of several runs); target at most 1.5 s.
 - sandbox: per-submission time of grading the trivial notebook inside the strongest sandbox
   minus without a sandbox (in one grading session, medians); target at most 0.5 s.
+- supervision: per-submission time of grading in a supervised process of its own (what `grade`
+  does) minus grading in the session's own process (medians).
 - batch: throughput of a class of single-threaded notebooks with --jobs 1 and --jobs 2.
 
 Usage: python benchmarks/bench_grading_overhead.py [--runs 7] [--class-size 8]
@@ -25,6 +27,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from grader.grading import GradingOptions, GradingSession
 from grader.sandbox import strongest_level
+from grader.supervision import grade_supervised
 
 TRIVIAL = new_notebook(
     cells=[
@@ -80,6 +83,13 @@ def main() -> None:
             start = time.perf_counter()
             session.grade(trivial)
             timings[level].append(time.perf_counter() - start)
+    supervised = []
+    session = sessions[strongest_level()]
+    session.prepare()
+    for _ in range(args.runs):
+        start = time.perf_counter()
+        grade_supervised(session, trivial)
+        supervised.append(time.perf_counter() - start)
     for session in sessions.values():
         session.close()
     without, with_sandbox = (statistics.median(timings[level]) for level in timings)
@@ -87,6 +97,8 @@ def main() -> None:
     print(f"  no sandbox               {without:6.2f} s")
     print(f"  sandbox {strongest_level():<16} {with_sandbox:6.2f} s")
     print(f"  sandbox overhead         {with_sandbox - without:6.2f} s   (target <= 0.5 s)")
+    print(f"  supervised process       {statistics.median(supervised):6.2f} s")
+    print(f"  supervision overhead     {statistics.median(supervised) - with_sandbox:6.2f} s")
 
     klass = folder / "class"
     klass.mkdir()

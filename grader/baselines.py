@@ -1,7 +1,10 @@
 """Baselines a model must beat, fitted on public data and scored like a submission.
 
-Each baseline offers the same function as the student contract (``predict_ratings`` or
-``predict_next``), so checks evaluate baselines and submissions the same way.
+Each part has a weak baseline (the global mean, popularity) that any learning model beats, and
+a strong simple one (user and item biases, first-order item transitions) that only a model of
+the interactions between users and items, or of whole sequences, beats by much. Each offers the
+same function as the student contract (``predict_ratings`` or ``predict_next``), so checks
+evaluate baselines and submissions the same way.
 """
 
 from __future__ import annotations
@@ -85,3 +88,36 @@ class Popularity:
     def predict_next(self, sequences: np.ndarray) -> np.ndarray:
         """The same popularity row for every sequence, shape (n, num_items)."""
         return np.broadcast_to(self.counts_, (len(sequences), len(self.counts_))).copy()
+
+
+class ItemTransitions:
+    """Scores each item by how often it directly followed the sequence's last item in the public
+    histories (first-order transition counts), popularity breaking ties; items already in the
+    sequence are ruled out, since nobody rates a movie twice.
+    """
+
+    def fit(self, interactions: Interactions) -> ItemTransitions:
+        """Count, for every pair of items, how often the second came right after the first."""
+        order = np.lexsort((interactions.timestamps, interactions.user_ids))
+        users, items = interactions.user_ids[order], interactions.item_ids[order]
+        same_user = users[1:] == users[:-1]
+        n = interactions.num_items
+        pairs = items[:-1][same_user] * n + items[1:][same_user]
+        self.transitions_ = np.bincount(pairs, minlength=n * n).reshape(n, n).astype(np.float64)
+        counts = Popularity().fit(interactions).counts_
+        self.tie_breaker_ = counts / (counts.max() + 1.0)  # below 1: orders items only among equal counts
+        return self
+
+    def predict_next(self, sequences: np.ndarray) -> np.ndarray:
+        """Transition counts from each row's most recent item, shape (n, num_items)."""
+        sequences = np.asarray(sequences, dtype=np.int64)
+        scores = self.transitions_[sequences[:, -1]] + self.tie_breaker_
+        np.put_along_axis(scores, sequences, -1.0, axis=1)  # already seen (and padding): ruled out
+        return scores
+
+
+BASELINES = {
+    "explicit": {"global_mean": GlobalMean, "user_item_biases": UserItemBiases},
+    "sequence": {"popularity": Popularity, "item_transitions": ItemTransitions},
+}
+"""The baselines of each part by name, the weak one first, then the strong simple one."""

@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 import traceback
+import warnings
+from dataclasses import asdict
 from pathlib import Path
 
 import click
 
-from grader.batch import expand_paths, grade_batch
+from grader.batch import GradingInterrupted, batch_paths, grade_batch
 from grader.config import ConfigError
 from grader.data.assignment import DATASETS, PARTS
 from grader.data.movielens import DatasetError
 from grader.grading import GradingOptions, GradingSession
+from grader.instructor.ci import ci
+from grader.instructor.gradescope import gradescope_bundle, gradescope_run
+from grader.instructor.handout import handout
 from grader.reports.files import write_atomically
+from grader.reports.journal import Journal, JournalError, journal_path
 from grader.reports.formats import render_gradebook, render_gradescope, render_json, render_junit
+from grader.reports.markdown import render_markdown
+from grader.reports.passmark import PassMark, PassMarkType
 from grader.reports.text import render_text
 from grader.sandbox import GUARANTEES, MODES, Limits, SandboxUnavailable, strongest_level
 
-EXIT_GRADED, EXIT_INTERNAL, EXIT_USAGE, EXIT_UNREADABLE = 0, 1, 2, 3
+EXIT_GRADED, EXIT_INTERNAL, EXIT_USAGE, EXIT_UNREADABLE, EXIT_BELOW_PASS_MARK, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
 EXIT_CODES = """\b
 Exit codes:
@@ -26,11 +36,30 @@ Exit codes:
   1  internal error of the grader
   2  bad usage (unknown option, unreadable configuration or dataset, sandbox unavailable)
   3  a single submission could not be graded as a notebook (the report says why)
+  4  --fail-under: a report scored below the pass mark (a file that could not be graded counts as 0)
+  130  stopped by Ctrl-C or SIGTERM (what had finished is written, and kept in the journal)
 \b
-Instructor commands: `grader templates`, `grader calibrate`, `grader sandbox`, `grader fetch-data`."""
+Instructor commands: `grader templates`, `grader calibrate`, `grader sandbox`, `grader env`, `grader fetch-data`,
+`grader ci github|gitlab`, `grader gradescope-bundle`, `grader handout`."""
 
 
-def _render(reports, output_format: str, single: bool) -> str:
+def _hide_library_warnings(in_workers: bool = False) -> None:
+    """Keep third-party libraries' warnings (nbformat's missing cell ids, deprecations) from users.
+
+    The grader's own messages are printed, never raised as warnings; ``python -W`` or
+    ``PYTHONWARNINGS`` still show everything. ``in_workers`` carries the choice to a batch's
+    worker processes through the environment (kernels get an environment of their own).
+    """
+    if sys.warnoptions:
+        return
+    warnings.simplefilter("ignore")
+    if in_workers:
+        os.environ["PYTHONWARNINGS"] = "ignore"
+
+
+def _render(reports, output_format: str, single: bool, pass_mark: PassMark | None = None) -> str:
+    if output_format == "markdown":
+        return render_markdown(reports, pass_mark)
     if output_format == "json":
         return render_json(reports, single)
     if output_format == "gradescope":
@@ -44,8 +73,10 @@ def _render(reports, output_format: str, single: bool) -> str:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--part", type=click.Choice(PARTS), help="Part to grade (wins over the notebook's metadata; a mismatch is reported).")
 @click.option("--split-seed", type=int, envvar="GRADER_SPLIT_SEED", help="Partition seed (default: the configuration's); a secret one keeps the hidden split unknowable.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "gradescope", "junit"]), default="text", show_default=True)
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "gradescope", "junit", "markdown"]), default="text", show_default=True, help="markdown: a table for a CI page (score, metric beside baselines, reference and target, flags, failing cells).")
 @click.option("--output", type=click.Path(path_type=Path), help="Write the report here instead of stdout.")
+@click.option("--summary", type=click.Path(path_type=Path), help="Also write the Markdown table (as --format markdown) to this file, e.g. for $GITHUB_STEP_SUMMARY.")
+@click.option("--fail-under", type=PassMarkType(), help="Exit 4 when a report (one per notebook and part) scores below SCORE: points (15) or a percentage (75%).")
 @click.option("--data-dir", type=click.Path(path_type=Path), envvar="GRADER_DATA_DIR", help="Folder holding MovieLens 100K's u.data (default: $GRADER_DATA_DIR, else the cache).")
 @click.option("--dataset", type=click.Choice(DATASETS), default="movielens", show_default=True, help="synthetic: the small offline dataset (for trying the grader).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True, help="Where the kernel may compute; cpu hides GPUs from it.")
@@ -65,67 +96,149 @@ def _render(reports, output_format: str, single: bool) -> str:
 @click.option("--config", type=click.Path(path_type=Path), help="Assignment configuration (partition seed, rubric); default: the packaged one.")
 @click.option("--references", type=click.Path(path_type=Path), help="Calibrated references file; default: the packaged one.")
 @click.option("--checks", "check_paths", multiple=True, type=click.Path(exists=True, path_type=Path), help="Extra pytest check files or folders (repeatable).")
+@click.option("--cpus", type=click.FloatRange(min=0.1), help="CPU cores' worth of time per kernel (default: cores / --jobs).")
+@click.option("--grader-memory", type=click.FloatRange(min=0.25), default=GradingOptions.grader_memory / 2**30, show_default=True, help="GiB for each notebook's grading process (not its kernel).")
 @click.option("--accept-flagged", is_flag=True, help="Grade submissions flagged for review normally (after a person has looked at them).")
+@click.option("--resume", is_flag=True, help="Skip the notebooks the journal (next to --gradebook or --output) already holds.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def grade(paths, part, split_seed, output_format, output, data_dir, dataset, device, timeout, cell_timeout, predict_timeout, jobs,
           gradebook, feedback, sandbox, memory, processes, disk, file_size, open_files, cpu_seconds, config, references,
-          check_paths, accept_flagged, quiet) -> None:
+          check_paths, cpus, grader_memory, accept_flagged, resume, quiet, summary, fail_under) -> None:
     """Grade notebooks: NOTEBOOK files, or folders of them (a batch).
 
     Each notebook runs in a fresh sandboxed kernel; its graded function is called on data it
     never saw, and the hidden checks score the results.
     """
+    _hide_library_warnings(in_workers=True)
+    _hide_split_seed_from_the_command_line()
     limits = Limits(
         memory_bytes=int(memory * 2**30), processes=processes, disk_bytes=int(disk * 2**30),
-        file_bytes=int(file_size * 2**30), open_files=open_files, cpu_seconds=cpu_seconds,
+        file_bytes=int(file_size * 2**30), open_files=open_files, cpu_seconds=cpu_seconds, cpus=cpus,
     )
     options = GradingOptions(
         part=part, split_seed=split_seed, dataset=dataset, data_dir=data_dir, device=device, timeout=timeout, cell_timeout=cell_timeout,
         predict_timeout=predict_timeout, sandbox=sandbox, limits=limits, config=config, references=references,
-        checks=list(check_paths), jobs=jobs, accept_flagged=accept_flagged,
+        checks=list(check_paths), jobs=jobs, accept_flagged=accept_flagged, grader_memory=int(grader_memory * 2**30),
     )
-    notebooks = expand_paths(list(paths))
+    names = batch_paths(list(paths))
+    notebooks = list(names)
     if not notebooks:
         raise click.UsageError(f"No notebooks (*.ipynb) found in {', '.join(map(str, paths))}.")
     single = len(notebooks) == 1 and not paths[0].is_dir()
     options.show_cells = single and not quiet
+    path = journal_path(gradebook, output)
+    journal = Journal(path, _journal_settings(options)) if path is not None else None
+    if resume and journal is None:
+        raise click.UsageError("--resume needs --gradebook or --output: the journal is kept next to them.")
     try:
         session = GradingSession(options)
+        session.prepare()
     except (SandboxUnavailable, ConfigError, DatasetError, ValueError) as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(EXIT_USAGE)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    interrupted = False
     try:
         if session.sandbox_warning:
             click.secho(session.sandbox_warning, fg="yellow", err=True)
         with session:
-            graded = grade_batch(notebooks, options, session, progress=not quiet and not single)
+            try:
+                graded = grade_batch(notebooks, options, session, progress=not quiet and not single, journal=journal, resume=resume, names=names)
+            except GradingInterrupted as stop:
+                graded, interrupted = stop.reports, True
+                click.echo(f"Grading stopped: {len(graded)} of {len(notebooks)} notebook(s) had finished; their results are written.", err=True)
         reports = [record for report in graded for record in report.by_part()]  # one score per part
-        single = single and len(reports) == 1
-        for report in reports:
-            report.warning = session.sandbox_warning
-        text = _render(reports, output_format, single)
-        if output:
-            write_atomically(output, text)
-        else:
-            click.echo(text, nl=False)
-        if gradebook:
-            write_atomically(gradebook, render_gradebook(reports))
-        if feedback:
-            from grader.reports.feedback import write_feedback
-
-            write_feedback(reports, feedback)
+        single = single and len(reports) == 1 and not interrupted
+        _write_outputs(reports, session.sandbox_warning, output_format, output, gradebook, feedback, single, fail_under, summary)
+    except JournalError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(EXIT_USAGE)
     except Exception:
         click.echo("Internal error of the grader (not caused by the notebooks):\n" + traceback.format_exc(), err=True)
         sys.exit(EXIT_INTERNAL)
-    sys.exit(EXIT_UNREADABLE if single and reports[0].error else EXIT_GRADED)
+    if interrupted:
+        sys.exit(EXIT_INTERRUPTED)
+    if single and reports[0].error:
+        sys.exit(EXIT_UNREADABLE)
+    below = [report for report in reports if not fail_under.passes(report)] if fail_under else []
+    if below:
+        shown = ", ".join(f"{report.submission} ({report.score:g} / {report.max_score:g})" for report in below[:10])
+        more = f" and {len(below) - 10} more" if len(below) > 10 else ""
+        click.echo(f"{len(below)} of {len(reports)} report(s) scored below the pass mark of {fail_under}: {shown}{more}.", err=True)
+        sys.exit(EXIT_BELOW_PASS_MARK)
+    sys.exit(EXIT_GRADED)
+
+
+def _write_outputs(reports, warning, output_format, output, gradebook, feedback, single, pass_mark=None, summary=None) -> None:
+    """The report (stdout or --output), the gradebook, the feedback pages and the Markdown summary of ``reports``."""
+    for report in reports:
+        report.warning = warning
+    text = _render(reports, output_format, single, pass_mark)
+    if output:
+        write_atomically(output, text)
+    else:
+        click.echo(text, nl=False)
+    if gradebook:
+        write_atomically(gradebook, render_gradebook(reports))
+    if feedback:
+        from grader.reports.feedback import write_feedback
+
+        write_feedback(reports, feedback)
+    if summary:
+        write_atomically(summary, render_markdown(reports, pass_mark))
+
+
+def _journal_settings(options: GradingOptions) -> dict:
+    """What decides a grade, for telling whether a journal can be resumed (never the split seed)."""
+    def paths(values) -> list[str]:
+        return [str(Path(value).resolve()) for value in values]
+
+    return {
+        "part": options.part, "dataset": options.dataset, "device": options.device, "timeout": options.timeout,
+        "cell_timeout": options.cell_timeout, "predict_timeout": options.predict_timeout, "sandbox": options.sandbox,
+        "config": paths([options.config] if options.config else []), "references": paths([options.references] if options.references else []),
+        "checks": paths(options.checks), "accept_flagged": options.accept_flagged, "limits": asdict(options.limits),
+    }
+
+
+def _stop_on_sigterm(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _hide_split_seed_from_the_command_line() -> None:
+    """Re-run the command with --split-seed moved into the environment.
+
+    Every process's command line is world-readable (/proc/PID/cmdline); the environment of the
+    grader is not readable by the kernels' uids, and the kernels get none of it.
+    """
+    context = click.get_current_context()
+    if context.get_parameter_source("split_seed") != click.core.ParameterSource.COMMANDLINE:
+        return
+    argv, kept, skip = sys.argv, [], False
+    for argument in argv[1:]:
+        if skip:
+            skip = False
+        elif argument == "--split-seed":
+            skip = True
+        elif not argument.startswith("--split-seed="):
+            kept.append(argument)
+    os.environ["GRADER_SPLIT_SEED"] = str(context.params["split_seed"])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, argv[0], *kept])
 
 
 @click.group(epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Instructor tools of the recommender-systems homework grader."""
+    _hide_library_warnings()
 
 
 main.add_command(grade)
+main.add_command(ci)
+main.add_command(gradescope_bundle)
+main.add_command(gradescope_run)
+main.add_command(handout)
 
 
 @main.command()
@@ -169,6 +282,17 @@ def sandbox_info() -> None:
     level = strongest_level()
     click.echo(f"strongest sandbox level here: {level}: {GUARANTEES[level]}")
     click.echo(f"default limits per kernel: {Limits().describe()} (see `grade --help` to change them)")
+
+
+@main.command(name="env")
+def kernel_environment() -> None:
+    """List the packages, with their versions, that graded notebooks can import."""
+    from grader.execution.environment import kernel_packages, kernel_python
+
+    click.echo(f"# Graded notebooks run on {kernel_python()} and can import exactly these packages;")
+    click.echo("# a package installed only on a student's machine is missing when grading.")
+    for name, version in kernel_packages():
+        click.echo(f"{name}=={version}")
 
 
 @main.command(name="fetch-data")

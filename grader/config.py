@@ -10,7 +10,7 @@ from pathlib import Path
 from grader.integrity.literals import EmbeddedDataLimits
 
 METRIC_DIRECTIONS = {"rmse": "lower", "mrr": "higher"}
-BASELINES = {"explicit": ("global_mean", "user_item_biases"), "sequence": ("popularity",)}
+BASELINES = {"explicit": ("global_mean", "user_item_biases"), "sequence": ("popularity", "item_transitions")}
 POINT_KEYS = ("ran", "valid", "beats_baseline", "target")
 
 
@@ -26,6 +26,7 @@ class PartRubric:
     baseline: str
     margin: float
     points: dict[str, float]
+    strong_baseline: str | None = None
     target: float | None = None
     target_relative_to_reference: float | None = None
     synthetic_target: float | None = None
@@ -41,6 +42,16 @@ class PartRubric:
     def better(self, value: float, than: float) -> bool:
         """Whether ``value`` is strictly better than ``than`` for this part's metric."""
         return value < than if self.lower_is_better else value > than
+
+    def credit_baseline(self, target: float, baselines: dict[str, dict[str, float]]) -> str:
+        """The baseline at which partial credit starts (0 points) towards ``target``.
+
+        The strong baseline (the weak one when none is set), unless it already reaches the
+        target, as on the small synthetic dataset, which such simple models generate: then the
+        weak one. ``baselines`` holds each baseline's metrics by name.
+        """
+        strong = self.strong_baseline or self.baseline
+        return strong if self.better(target, baselines[strong][self.metric]) else self.baseline
 
     @property
     def max_score(self) -> float:
@@ -79,8 +90,9 @@ def _part(table: dict, part: str, source: str) -> PartRubric:
         raise ConfigError(f"{where} lacks {error}; see the packaged assignment.toml for the keys.") from error
     if metric not in METRIC_DIRECTIONS:
         raise ConfigError(f"{where} metric must be one of {sorted(METRIC_DIRECTIONS)}, not {metric!r}.")
-    if baseline not in BASELINES[part]:
-        raise ConfigError(f"{where} baseline must be one of {list(BASELINES[part])}, not {baseline!r}.")
+    for key in ("baseline", "strong_baseline"):
+        if key in table and table[key] not in BASELINES[part]:
+            raise ConfigError(f"{where} {key} must be one of {list(BASELINES[part])}, not {table[key]!r}.")
     if any(value < 0 for value in points.values()):
         raise ConfigError(f"{where} points must not be negative.")
     for key in ("flag_sigmas", "flag_margin", "flag_at", "margin", "target", "target_relative_to_reference", "synthetic_target"):
@@ -94,6 +106,7 @@ def _part(table: dict, part: str, source: str) -> PartRubric:
         baseline=baseline,
         margin=float(table.get("margin", 0.0)),
         points=points,
+        strong_baseline=table.get("strong_baseline"),
         target=None if absolute is None else float(absolute),
         target_relative_to_reference=None if relative is None else float(relative),
         synthetic_target=None if table.get("synthetic_target") is None else float(table["synthetic_target"]),

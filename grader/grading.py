@@ -20,15 +20,14 @@ from grader.checks.context import CheckContext
 from grader.checks.plugin import CheckResult, run_checks
 from grader.config import AssignmentConfig, load_config
 from grader.data.anonymisation import Anonymisation
-from grader.data.assignment import PUBLIC_DATA_ENV, AssignmentSplit, assignment_split, load_dataset, stage_public
-from grader.evaluation import RATINGS_BATCH, SEQUENCES_BATCH, baseline_metrics, score_next_items, score_ratings
-from grader.execution.protocol import contract_function
+from grader.data.assignment import PARTS, PUBLIC_DATA_ENV, AssignmentSplit, assignment_split, load_dataset, stage_public
+from grader.evaluation import CONTRACT_FUNCTIONS, RATINGS_BATCH, SEQUENCES_BATCH, baseline_metrics, score_next_items, score_ratings
 from grader.execution.record import ExecutionRecord
 from grader.execution.run import ExecutionLimits, PredictionRequest, execute_notebook
 from grader.integrity import embedded_data, implausible_result
 from grader.metrics import InvalidPredictionsError
 from grader.references import load_references, reference_for
-from grader.reports.model import PartReport, SubmissionReport
+from grader.reports.model import METRIC_KEYS, PartReport, SubmissionReport
 from grader.sandbox import KernelSandbox, Limits, choose_level
 from grader.submission import SubmissionError, read_submission
 
@@ -54,6 +53,7 @@ class GradingOptions:
     checks: list[Path] = field(default_factory=list)
     jobs: int = 1
     accept_flagged: bool = False  # a person has reviewed the flagged submissions
+    grader_memory: int = 2 * 1024**3  # bytes for each submission's grading process (not its kernel)
 
 
 def resolve_device(device: str) -> str:
@@ -81,7 +81,10 @@ class GradingSession:
         else:
             self.sandbox_warning = None
         self.sandbox_level = sandbox_level
-        self.threads = max(1, (os.cpu_count() or 1) // max(1, options.jobs))
+        cores = os.cpu_count() or 1
+        self.threads = max(1, cores // max(1, options.jobs))
+        self.limits = options.limits if options.limits.cpus is not None else replace(options.limits, cpus=cores / max(1, options.jobs))
+        self.placement: dict = {}  # where a supervisor wants kernels: a leased uid, a cgroup folder
         self._dataset = load_dataset(options.dataset, options.data_dir)
         self.anonymisation = Anonymisation.from_seed(self.config.seed, self._dataset.num_users, self._dataset.num_items)
         self._staging = Path(tempfile.mkdtemp(prefix="recsys-grader-public-"))
@@ -101,6 +104,14 @@ class GradingSession:
         self.close()
 
     # --- per part, computed once --------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Compute everything shared by the submissions now (before grading processes are forked)."""
+        for part in PARTS:
+            self.baselines(part)
+            self.staged_public(part)
+            self.request(part)
+            self.target(part)
 
     def split(self, part: str) -> AssignmentSplit:
         """The public/hidden partition of ``part`` under the configured seed."""
@@ -175,14 +186,14 @@ class GradingSession:
         request, order = self.request(part)
         cell_timeout = self.options.cell_timeout or self.options.timeout
         budget = self.options.timeout + self.options.predict_timeout
-        with KernelSandbox(self.sandbox_level, self.options.limits, [staged], budget, self.device, self.threads) as sandbox:
+        with KernelSandbox(self.sandbox_level, self.limits, [staged], budget, self.device, self.threads, **self.placement) as sandbox:
             env = sandbox.environment({PUBLIC_DATA_ENV: sandbox.kernel_path(staged)})
             record, result = execute_notebook(notebook.copy(), sandbox, env, ExecutionLimits(self.options.timeout, cell_timeout, self.options.grace), request, self.options.show_cells)
             peak = sandbox.peak_memory()
             survivors = sandbox.close()
         predictions, error, metrics = None, None, None
         if result is None:
-            error = f"{contract_function(part)} could not be called: " + _why_no_kernel(record)
+            error = f"{CONTRACT_FUNCTIONS[part]} could not be called: " + _why_no_kernel(record)
         elif result.error:
             error = result.error
         else:
@@ -191,7 +202,7 @@ class GradingSession:
                 metrics = score_ratings(values, hidden) if part == "explicit" else score_next_items(values, hidden)
                 predictions = values
             except InvalidPredictionsError as invalid:
-                error = f"{contract_function(part)} returned invalid predictions: {invalid}"
+                error = f"{CONTRACT_FUNCTIONS[part]} returned invalid predictions: {invalid}"
         target, reference = self.target(part)
         rubric = self.config.parts[part]
         implausible = implausible_result(rubric, None if metrics is None else metrics[rubric.metric], reference)
@@ -211,8 +222,13 @@ class GradingSession:
             reference=None if reference is None else {"mean": reference.mean, "std": reference.std},
             target=target, metric=self.config.parts[part].metric, execution=record,
             prediction_error=error, peak_memory=peak, notes=notes, flags=part_flags,
-            flags_accepted=bool(part_flags) and self.options.accept_flagged,
+            flags_accepted=bool(part_flags) and self.options.accept_flagged, reference_metrics=self.reference_metrics(part),
         )
+
+    def reference_metrics(self, part: str) -> dict[str, float]:
+        """The calibrated reference's mean of every metric of ``part`` (for reports)."""
+        found = {name: reference_for(self.references, self.options.dataset, part, name) for name in METRIC_KEYS}
+        return {name: reference.mean for name, reference in found.items() if reference is not None}
 
 
 def _why_no_kernel(record: ExecutionRecord) -> str:
@@ -221,12 +237,4 @@ def _why_no_kernel(record: ExecutionRecord) -> str:
     return record.kernel_died or "the kernel stopped."
 
 
-def grade_one(path: str | Path, options: GradingOptions) -> SubmissionReport:
-    """Grade a single notebook with a fresh session."""
-    with GradingSession(options) as session:
-        report = session.grade(path)
-        report.warning = session.sandbox_warning
-        return report
-
-
-__all__ = ["CheckResult", "GradingOptions", "GradingSession", "grade_one", "resolve_device"]
+__all__ = ["CheckResult", "GradingOptions", "GradingSession", "resolve_device"]

@@ -26,7 +26,25 @@ class InvalidPredictionsError(ValueError):
     """Predictions that cannot be scored: wrong shape or type, NaN or infinite values."""
 
 
+def as_numpy(values: object) -> object:
+    """A torch tensor (on any device, with or without grad) as the numpy array the contract
+    converts it to, ``tensor.detach().cpu().numpy()``; anything else unchanged.
+
+    Raises InvalidPredictionsError, with the fix, for a tensor numpy cannot hold (bfloat16).
+    """
+    if not (hasattr(values, "detach") and callable(getattr(values, "cpu", None))):
+        return values
+    try:
+        return values.detach().cpu().numpy()
+    except (TypeError, RuntimeError) as error:
+        raise InvalidPredictionsError(
+            f"A torch tensor of dtype {getattr(values, 'dtype', '?')} cannot become a numpy array ({error}). "
+            f"Return tensor.detach().float().cpu().numpy()."
+        ) from error
+
+
 def _as_numeric(values: object, what: str) -> np.ndarray:
+    values = as_numpy(values)
     try:
         array = np.asarray(values)
     except Exception as error:  # arbitrary objects may fail to convert in arbitrary ways
@@ -41,15 +59,23 @@ def _as_numeric(values: object, what: str) -> np.ndarray:
 
 def _check_finite(array: np.ndarray, what: str) -> None:
     bad = ~np.isfinite(array)
-    if bad.any():
-        count = int(bad.sum())
-        first = np.unravel_index(int(np.argmax(bad)), array.shape)
-        kinds = "NaN" if np.isnan(array).any() else "infinite"
-        raise InvalidPredictionsError(
-            f"{what} holds {count:,} {kinds} value(s) (first at index {tuple(int(i) for i in first)}). "
-            f"Check the model for exploding or undefined outputs (NaN often means a division by "
-            f"zero or a learning rate that is too high)."
+    if not bad.any():
+        return
+    first = tuple(int(i) for i in np.unravel_index(int(np.argmax(bad)), array.shape))
+    kinds = {"NaN": np.isnan(array), "infinite (+inf)": np.isposinf(array), "infinite (-inf)": np.isneginf(array)}
+    counts = {kind: int(mask.sum()) for kind, mask in kinds.items() if mask.any()}
+    found = ", ".join(f"{count:,} {kind}" for kind, count in counts.items())
+    if list(counts) == ["infinite (-inf)"]:
+        advice = (
+            "Every value must be finite: to rule an item out, give it a very negative finite score "
+            "such as -1e9 (np.put_along_axis(scores, sequences, -1e9, axis=1)), not -inf."
         )
+    else:
+        advice = (
+            "Check the model for exploding or undefined outputs (NaN often means a division by "
+            "zero or a learning rate that is too high)."
+        )
+    raise InvalidPredictionsError(f"{what} include {found} value(s) (the first at index {first}). {advice}")
 
 
 def validate_ratings(predictions: object, n: int) -> np.ndarray:
@@ -87,7 +113,14 @@ def rmse(predictions: object, ratings: np.ndarray) -> float:
     """Root mean squared error of predicted against true ratings."""
     truth = np.asarray(ratings, dtype=np.float64)
     predicted = validate_ratings(predictions, len(truth))
-    return float(np.sqrt(np.mean((predicted - truth) ** 2)))
+    with np.errstate(over="ignore"):
+        value = float(np.sqrt(np.mean((predicted - truth) ** 2)))
+    if not np.isfinite(value):
+        raise InvalidPredictionsError(
+            f"The predicted ratings are so large (up to {np.abs(predicted).max():.3g}) that their error "
+            f"cannot be computed. Ratings are 1 to 5 stars: clip the predictions, e.g. np.clip(p, 1, 5)."
+        )
+    return value
 
 
 def target_ranks(scores: object, targets: np.ndarray, batch_rows: int = RANKING_BATCH_ROWS) -> np.ndarray:

@@ -14,6 +14,7 @@ from pathlib import Path
 import nbformat
 
 from grader.data.assignment import PARTS
+from grader.execution.untrusted import clean_text
 
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
 DEFINITIONS = {
@@ -84,10 +85,10 @@ def read_notebook(path: Path) -> tuple[nbformat.NotebookNode, list[str]]:
     kernelspec, language_info = _mapping(notebook.metadata.get("kernelspec")), _mapping(notebook.metadata.get("language_info"))
     language = kernelspec.get("language") or language_info.get("name") or "python"
     if str(language).lower() != "python":
-        raise SubmissionError(f"{path} is a {language} notebook; this homework must be written in Python.")
+        raise SubmissionError(f"{path} is a {clean_text(language, 40)} notebook; this homework must be written in Python.")
     kernel = kernelspec.get("name")
     if kernel and kernel not in ("python3", "python"):
-        notes.append(f"The notebook names the kernel '{kernel}'; it was run with the grader's Python kernel.")
+        notes.append(f"The notebook names the kernel '{clean_text(kernel, 80)}'; it was run with the grader's Python kernel.")
     return notebook, notes
 
 
@@ -104,7 +105,7 @@ def declared_part(notebook: nbformat.NotebookNode) -> tuple[str | None, str | No
     declared = metadata.get("part") if isinstance(metadata, dict) else None
     if declared in PARTS:
         return declared, None
-    shown = repr(metadata)[:80]
+    shown = clean_text(repr(metadata), 80)
     return None, (
         f"The notebook's metadata 'grader' is {shown}, which names no part (expected "
         f'{{"part": "explicit"}} or {{"part": "sequence"}}); it was ignored.'

@@ -73,8 +73,13 @@ class CheckContext:
 
     @property
     def baseline(self) -> float:
-        """The graded baseline's value of the metric."""
+        """The weak baseline's value of the metric (the bar of the "beats the baseline" points)."""
         return self.baselines[self.rubric.baseline][self.rubric.metric]
+
+    @property
+    def credit_baseline(self) -> str:
+        """The baseline at which partial credit starts (see :meth:`PartRubric.credit_baseline`)."""
+        return self.rubric.credit_baseline(self.target, self.baselines)
 
     def better(self, value: float, than: float) -> bool:
         """Whether ``value`` is strictly better than ``than`` for this metric."""

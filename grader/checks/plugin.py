@@ -203,7 +203,7 @@ def run_checks(context: CheckContext, extra: list[Path] = ()) -> list[CheckResul
     here = builtin_checks().parent
     args = [
         str(builtin_checks()), *[str(path) for path in extra],
-        "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:warnings",
+        "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:warnings", "--noconftest",
         "--import-mode=importlib", "--capture=sys", "-c", str(here / "pytest.ini"), "--rootdir", str(here),
     ]
     previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")

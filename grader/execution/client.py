@@ -1,13 +1,17 @@
-"""nbclient's NotebookClient with the grader's output handling: bounded storage, an interrupt
-when a notebook floods its output, and no comm or widget state kept."""
+"""nbclient's NotebookClient with the grader's output handling: bounded storage (display updates
+included), an interrupt when a notebook floods its output, no comm or widget state kept, and
+any message nbclient cannot process turned into the submission's error."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionComplete
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
+
+from grader.execution.channels import KernelTrafficError
 
 STORED_OUTPUT_BYTES = 1024 * 1024
 """Outputs kept in the executed notebook (the rest is counted and dropped)."""
@@ -18,10 +22,13 @@ FLOOD_OUTPUT_BYTES = 32 * 1024 * 1024
 def message_size(msg: dict[str, Any]) -> int:
     """Approximate size in bytes of an output message's payload."""
     content = msg.get("content", {})
-    size = len(content.get("text", ""))
-    for value in (content.get("data") or {}).values():
+    text = content.get("text", "")
+    size = len(text) if isinstance(text, (str, bytes)) else len(str(text))
+    data = content.get("data")
+    for value in (data.values() if isinstance(data, dict) else ()):
         size += len(value) if isinstance(value, (str, bytes)) else len(str(value))
-    size += sum(len(line) for line in content.get("traceback") or [])
+    traceback = content.get("traceback")
+    size += sum(len(str(line)) for line in traceback) if isinstance(traceback, list) else 0
     return size
 
 
@@ -34,15 +41,39 @@ class GradingClient(NotebookClient):
         self.output_bytes = 0
         self.output_truncated = False
         self.flooded_cell: int | None = None
+        self._cell_index = 0  # the cell whose messages are being processed
         self.on_flood = None  # called once with the cell index when output passes FLOOD_OUTPUT_BYTES
 
-    def output(self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None, cell_index: int) -> NotebookNode | None:
-        """Count every output; keep it only while the notebook's total stays small."""
+    def process_message(self, msg: dict[str, Any], cell: NotebookNode, cell_index: int) -> NotebookNode | None:
+        """nbclient's handling, but a message it cannot process is the submission's problem."""
+        self._cell_index = cell_index
+        try:
+            return super().process_message(msg, cell, cell_index)
+        except CellExecutionComplete:
+            raise
+        except Exception as error:
+            raise KernelTrafficError(
+                f"The kernel sent a {str(msg.get('msg_type'))[:40]!r} message the grader cannot process "
+                f"({type(error).__name__}), so the kernel was stopped."
+            ) from error
+
+    def _count(self, msg: dict[str, Any], cell_index: int) -> None:
         self.output_bytes += message_size(msg)
         if self.output_bytes > FLOOD_OUTPUT_BYTES and self.flooded_cell is None:
             self.flooded_cell = cell_index
             if self.on_flood is not None:
                 self.on_flood(cell_index)
+
+    def _update_display_id(self, display_id: str, msg: dict[str, Any]) -> None:
+        """Display updates count towards the output bounds like new outputs, and stop being kept with them."""
+        self._count(msg, self._cell_index)
+        if self.output_bytes > STORED_OUTPUT_BYTES:
+            return
+        super()._update_display_id(display_id, msg)
+
+    def output(self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None, cell_index: int) -> NotebookNode | None:
+        """Count every output; keep it only while the notebook's total stays small."""
+        self._count(msg, cell_index)
         if self.output_bytes > STORED_OUTPUT_BYTES and msg["msg_type"] != "error":
             if not self.output_truncated:
                 self.output_truncated = True

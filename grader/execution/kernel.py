@@ -1,5 +1,6 @@
 """The kernel the grader starts: always a Python kernel of the grader's own environment,
-launched through the sandbox, talking over sockets that refuse oversized messages."""
+launched through the sandbox, talking over sockets that refuse oversized frames and measure
+every message (see :mod:`grader.execution.channels`)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,10 @@ from typing import Any
 
 import zmq
 import zmq.asyncio
-from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 
-MAX_MESSAGE_BYTES = 64 * 1024 * 1024
-"""A single message larger than this is dropped by ZeroMQ before it reaches grader memory."""
+from grader.execution.channels import MAX_MESSAGE_BYTES, BoundedKernelClient
 
 
 def grader_kernel_spec() -> KernelSpec:
@@ -29,7 +28,7 @@ def grader_kernel_spec() -> KernelSpec:
 
 
 def capped_context() -> zmq.asyncio.Context:
-    """A ZeroMQ context whose sockets drop any inbound message above MAX_MESSAGE_BYTES."""
+    """A ZeroMQ context whose sockets drop any inbound frame above MAX_MESSAGE_BYTES."""
     context = zmq.asyncio.Context()
     context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
     return context
@@ -46,6 +45,7 @@ class GradingKernelManager(AsyncKernelManager):
         self._spec = grader_kernel_spec()
         self._wrap = launch_wrapper or (lambda command: command)
         self.context = capped_context()
+        self.client_factory = BoundedKernelClient
 
     @property
     def kernel_spec(self) -> KernelSpec:  # type: ignore[override]
@@ -55,7 +55,7 @@ class GradingKernelManager(AsyncKernelManager):
         """The kernel command, wrapped by the sandbox."""
         return self._wrap(super().format_kernel_cmd(extra_arguments))
 
-    def client(self, **kwargs: Any) -> AsyncKernelClient:
+    def client(self, **kwargs: Any) -> BoundedKernelClient:
         """A client whose sockets share the capped context."""
         kwargs.setdefault("context", self.context)
         return super().client(**kwargs)

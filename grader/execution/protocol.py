@@ -19,6 +19,10 @@ from queue import Empty
 
 import numpy as np
 
+from grader.evaluation import CONTRACT_FUNCTIONS, missing_function_message
+from grader.execution.channels import KernelTrafficError
+from grader.execution.untrusted import clean_text
+
 COMM_TARGET = "grader.predictions"
 ERROR_CHARS = 1500
 
@@ -45,8 +49,12 @@ def __grader_answer(function_name, payload, shape, part):
                 lines = lines[:5] + ["  ...\\n"] + lines[-6:]
             channel.send({"error": f"{function_name} raised {type(error).__name__}: {error}", "traceback": "".join(lines)})
             return
-        if hasattr(answer, "detach") and callable(getattr(answer, "cpu", None)):
-            answer = answer.detach().cpu().numpy()  # a torch tensor, on any device, with or without grad
+        try:
+            from grader.metrics import as_numpy  # a torch tensor, on any device, with or without grad
+            answer = as_numpy(answer)
+        except Exception as error:
+            channel.send({"error": f"{function_name} returned predictions that could not be read: {error}"})
+            return
         try:
             array = numpy.asarray(answer)
         except BaseException as error:
@@ -72,11 +80,6 @@ class PredictionResult:
     timed_out: bool = False
 
 
-def contract_function(part: str) -> str:
-    """The name of the function a part's notebook must define."""
-    return "predict_ratings" if part == "explicit" else "predict_next"
-
-
 def _expected_shape(part: str, rows: int, num_items: int) -> tuple[int, ...]:
     return (rows,) if part == "explicit" else (rows, num_items)
 
@@ -89,7 +92,7 @@ def _expected_words(part: str, rows: int, num_items: int) -> str:
 
 def _describe_shape_problem(part: str, rows: int, num_items: int, shape: tuple[int, ...]) -> str:
     what = "pairs" if part == "explicit" else "sequences"
-    return f"{contract_function(part)} returned shape {shape} for a batch of {rows:,} {what}; {_expected_words(part, rows, num_items)}."
+    return f"{CONTRACT_FUNCTIONS[part]} returned shape {shape} for a batch of {rows:,} {what}; {_expected_words(part, rows, num_items)}."
 
 
 async def collect_predictions(
@@ -109,7 +112,7 @@ async def collect_predictions(
     timeout:
         Seconds allowed for all batches; past it the result says so and has no values.
     """
-    name = contract_function(part)
+    name = CONTRACT_FUNCTIONS[part]
     inputs = np.ascontiguousarray(inputs, dtype="<i8")
     n = len(inputs)
     values = np.empty(_expected_shape(part, n, num_items), dtype=np.float64)
@@ -144,6 +147,8 @@ async def _ask(client, part: str, name: str, rows: np.ndarray, num_items: int, d
             if not await client.is_alive():
                 return PredictionResult(None, f"The kernel stopped while {name} was running.")
             continue
+        except KernelTrafficError as error:
+            return PredictionResult(None, str(error))
         parent = message.get("parent_header")
         if not isinstance(parent, dict) or parent.get("msg_id") != msg_id:
             continue
@@ -152,7 +157,7 @@ async def _ask(client, part: str, name: str, rows: np.ndarray, num_items: int, d
         if kind == "status" and content.get("execution_state") == "idle":
             break
         if kind == "error" and problem is None:
-            problem = f"{content.get('ename')}: {content.get('evalue')}"
+            problem = clean_text(f"{content.get('ename')}: {content.get('evalue')}", ERROR_CHARS)
         if kind != "comm_msg" or answer is not None or problem is not None:
             continue
         data = content.get("data")
@@ -173,13 +178,10 @@ async def _ask(client, part: str, name: str, rows: np.ndarray, num_items: int, d
 def _describe_error(name: str, data: dict) -> str:
     """The kernel's account of why it has no answer, bounded in size."""
     if data["error"] == "missing":
-        return (
-            f"The notebook does not define {name} at the top level after it ran. Define "
-            f"`def {name}(...)` in a cell that runs without error, spelled exactly so."
-        )
-    message = str(data["error"])[:ERROR_CHARS]
+        return missing_function_message(name)
+    message = clean_text(data["error"], ERROR_CHARS)
     if data.get("traceback"):
-        message += "\n" + str(data["traceback"])[-ERROR_CHARS:]
+        message += "\n" + clean_text(str(data["traceback"])[-4 * ERROR_CHARS :], ERROR_CHARS)
     return message
 
 
@@ -193,7 +195,7 @@ def _accept_batch(part: str, data: dict, buffers: list, rows: int, num_items: in
     except (TypeError, ValueError, OverflowError):
         return unexpected
     if len(data["shape"]) > 3:
-        return f"{contract_function(part)} returned an array of {len(data['shape']):,} dimensions; {_expected_words(part, rows, num_items)}."
+        return f"{CONTRACT_FUNCTIONS[part]} returned an array of {len(data['shape']):,} dimensions; {_expected_words(part, rows, num_items)}."
     if part == "explicit" and shape == (rows, 1):
         shape = (rows,)
     expected = _expected_shape(part, rows, num_items)

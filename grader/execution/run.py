@@ -21,10 +21,12 @@ import zmq
 from tqdm import tqdm
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+from grader.execution.channels import MAX_MESSAGE_BYTES, KernelTrafficError
 from grader.execution.client import FLOOD_OUTPUT_BYTES, GradingClient
-from grader.execution.kernel import MAX_MESSAGE_BYTES, GradingKernelManager
+from grader.execution.kernel import GradingKernelManager
 from grader.execution.protocol import PredictionResult, collect_predictions
 from grader.execution.record import CellProblem, ExecutionRecord, trim_traceback
+from grader.execution.untrusted import clean_text
 from grader.sandbox import KernelSandbox
 
 TIMEOUT_ENAME = "GradingTimeout"
@@ -87,7 +89,7 @@ def execute_notebook(
 
 
 async def _execute(notebook, sandbox, env, limits, request, progress):
-    record = ExecutionRecord(code_cells=sum(1 for c in notebook.cells if c.cell_type == "code" and c.source.strip()))
+    record = ExecutionRecord.for_notebook(notebook)
     manager = GradingKernelManager(launch_wrapper=sandbox.command)
     # IPC sockets in the job's runtime folder: TCP cannot cross into the sandbox's network
     # namespace, and no port is opened to other users of the machine.
@@ -113,18 +115,26 @@ async def _execute(notebook, sandbox, env, limits, request, progress):
         try:
             async with client.async_setup_kernel(env=env, cwd=sandbox.launch_cwd, independent=True, stdout=log, stderr=log):
                 sandbox.process = manager.provisioner.process
-                client.on_flood = lambda index: _on_flood(sandbox, index)
+                client.on_flood = lambda index: _on_flood(sandbox, record.position_name(index + 1))
                 iopub_events = client.kc.iopub_channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
                 await _run_cells(client, notebook, sandbox, record, limits, iopub_events, progress)
                 if record.kernel_died is None and request is not None:
                     predictions = await _predict(client, sandbox, request, limits)
                     if predictions.error and not await client.kc.is_alive():
                         record.kernel_died = _death(manager, sandbox)
+        except KernelTrafficError as error:
+            sandbox.kill(str(error))
+            record.kernel_died = record.kernel_died or str(error)
         except (RuntimeError, TimeoutError, OSError) as error:
             if record.cells_run == 0 and record.kernel_died is None:
                 record.start_error = f"{error}. {_log_tail(log_path)}".strip()
             else:
                 record.kernel_died = record.kernel_died or _death(manager, sandbox)
+        except Exception as error:  # whatever the kernel's traffic provoked is the submission's problem
+            sandbox.kill()
+            record.kernel_died = record.kernel_died or clean_text(
+                f"The grader stopped the kernel after handling its messages failed ({type(error).__name__}: {error})."
+            )
         finally:
             sandbox.kill()
             atexit.unregister(client._cleanup_kernel)  # nbclient leaves it registered after a failed start
@@ -150,7 +160,7 @@ async def _run_cells(
             timeout = max(1, int(min(limits.cell_seconds, remaining)))
             client.timeout = timeout
             reason = (
-                f"Cell {index + 1} was still running {limits.grace_seconds:.0f} s after being interrupted at "
+                f"{record.position_name(index + 1).capitalize()} was still running {limits.grace_seconds:.0f} s after being interrupted at "
                 f"its time limit ({timeout} s), so the kernel was stopped. Cells that ignore interrupts "
                 f"cannot be graded further."
             )
@@ -162,7 +172,7 @@ async def _run_cells(
             except CellTimeoutError:
                 if await _dropped_a_message(iopub_events):
                     reason = (
-                        f"Cell {index + 1} sent more than {MAX_MESSAGE_BYTES // 2**20} MB of output at once, which the "
+                        f"{record.position_name(index + 1).capitalize()} sent more than {MAX_MESSAGE_BYTES // 2**20} MB of output at once, which the "
                         f"grader refuses, so the kernel was stopped. Do not print huge objects or print in a tight loop."
                     )
                 sandbox.kill(reason)
@@ -172,6 +182,11 @@ async def _run_cells(
             except DeadKernelError:
                 record.kernel_died = _death(client.km, sandbox, index + 1)
                 record.problems.append(CellProblem(index + 1, "killed", "the kernel stopped while this cell ran"))
+                break
+            except KernelTrafficError as error:
+                sandbox.kill(str(error))
+                record.problems.append(CellProblem(index + 1, "killed", "stopped by the grader (see below)"))
+                record.kernel_died = str(error)
                 break
             finally:
                 watchdog.cancel()
@@ -195,18 +210,20 @@ def _record_reply(record: ExecutionRecord, cell: Any, cell_index: int, execute_r
     content = (execute_reply or {}).get("content", {})
     if content.get("status") != "error":
         return
-    ename, evalue = content.get("ename", ""), str(content.get("evalue", ""))
+    ename, evalue = clean_text(content.get("ename", ""), 200), clean_text(content.get("evalue", ""), 500)
     if ename == TIMEOUT_ENAME:
         record.problems.append(CellProblem(cell_index + 1, "timeout", "ran past its time limit and was interrupted"))
     elif ename == "PartNotStagedError":
         record.problems.append(CellProblem(cell_index + 1, "other part", "needs the other part's data (not an error in this run)"))
     else:
-        record.problems.append(CellProblem(cell_index + 1, "error", f"{ename}: {evalue}"[:500], trim_traceback(content.get("traceback") or [])))
+        traceback = content.get("traceback")
+        lines = [clean_text(line) for line in traceback] if isinstance(traceback, list) else []
+        record.problems.append(CellProblem(cell_index + 1, "error", f"{ename}: {evalue}"[:500], trim_traceback(lines)))
 
 
-def _on_flood(sandbox: KernelSandbox, index: int) -> None:
+def _on_flood(sandbox: KernelSandbox, cell: str) -> None:
     sandbox.kill(
-        f"Cell {index + 1} printed more than {FLOOD_OUTPUT_BYTES // 2**20} MB of output, so the kernel was stopped. "
+        f"{cell.capitalize()} printed more than {FLOOD_OUTPUT_BYTES // 2**20} MB of output, so the kernel was stopped. "
         f"Print summaries, not whole arrays or every batch."
     )
 
@@ -243,4 +260,4 @@ def _log_tail(path) -> str:
         text = path.read_bytes()[-LOG_TAIL_CHARS:].decode("utf-8", "replace").strip()
     except OSError:
         return ""
-    return f"Kernel log: {text}" if text else ""
+    return f"Kernel log: {clean_text(text, LOG_TAIL_CHARS)}" if text else ""

@@ -1,1 +1,2 @@
-"""Instructor tools: generating the student templates and calibrating the reference metrics."""
+"""Instructor tools: generating the student templates, calibrating the reference metrics, and
+releasing the homework (CI workflows, the Gradescope bundle, the student hand-out)."""

@@ -5,6 +5,12 @@ the BEGIN line may name the task in parentheses: ``### BEGIN SOLUTION (Task 2: t
 the template each region becomes a ``# YOUR CODE HERE`` stub that raises NotImplementedError
 naming the task, outputs are cleared, and the metadata names the part, so the solutions stay
 the single source of truth.
+
+An optional task's regions start with ``### BEGIN OPTIONAL SOLUTION``. Inside a function their
+stub raises like any other; at the top level of a cell it prints a note instead, so that Run
+All goes on past an optional task left undone (the code after it must not need it).
+:func:`core_tasks` gives what a student who did every required task and no optional one hands
+in: the solution with only its optional regions stubbed.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 
-BEGIN = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION(?:\s*\((?P<task>[^)]*)\))?\s*$")
+BEGIN = re.compile(r"^(?P<indent>[ \t]*)### BEGIN (?P<optional>OPTIONAL )?SOLUTION(?:\s*\((?P<task>[^)]*)\))?\s*$")
 END = re.compile(r"^[ \t]*### END SOLUTION\s*$")
 PART_BY_FILE = {"explicit_feedback.ipynb": "explicit", "implicit_sequence.ipynb": "sequence"}
 
@@ -23,8 +29,19 @@ class TemplateError(ValueError):
     """A solution notebook's markers are malformed; the message names the notebook and the cell."""
 
 
-def strip_solutions(source: str, where: str) -> tuple[str, int]:
-    """Replace each solution region of a cell's source by a stub; return the source and the region count."""
+def _stub(indent: str, task: str, optional: bool) -> list[str]:
+    """The lines that replace one solution region."""
+    if optional and not indent:
+        return ["# YOUR CODE HERE (optional)", f'print("{task} (optional): not done, skipped")']
+    return [f"{indent}# YOUR CODE HERE", f'{indent}raise NotImplementedError("{task}: not done yet")']
+
+
+def strip_solutions(source: str, where: str, optional_only: bool = False) -> tuple[str, int]:
+    """Replace each solution region of a cell's source by a stub; return the source and the region count.
+
+    With ``optional_only`` only the regions of optional tasks are replaced (the others keep
+    their code, without the marker lines).
+    """
     lines, regions, inside = [], 0, None
     for number, line in enumerate(source.splitlines(), start=1):
         begin, end = BEGIN.match(line), END.match(line)
@@ -36,11 +53,13 @@ def strip_solutions(source: str, where: str) -> tuple[str, int]:
         if end:
             if inside is None:
                 raise TemplateError(f"{where}, line {number}: END SOLUTION without a BEGIN SOLUTION.")
-            indent, task = inside["indent"], (inside["task"] or "this task").strip()
-            lines += [f"{indent}# YOUR CODE HERE", f'{indent}raise NotImplementedError("{task}: not done yet")']
-            regions, inside = regions + 1, None
+            optional = bool(inside["optional"])
+            if optional or not optional_only:
+                lines += _stub(inside["indent"], (inside["task"] or "this task").strip(), optional)
+                regions += 1
+            inside = None
             continue
-        if inside is None:
+        if inside is None or (optional_only and not inside["optional"]):
             lines.append(line)
     if inside is not None:
         raise TemplateError(f"{where}: BEGIN SOLUTION without an END SOLUTION.")
@@ -63,6 +82,19 @@ def make_template(solution: nbformat.NotebookNode, name: str, part: str) -> nbfo
         raise TemplateError(f"{name} has no ### BEGIN SOLUTION region: nothing for students to do.")
     template.metadata.setdefault("grader", {})["part"] = part
     return template
+
+
+def core_tasks(solution: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+    """A solution with only its optional tasks stubbed: every required task done, no optional one.
+
+    What a student who skips the optional tasks hands in; the rubric's targets are set so that
+    it earns full marks.
+    """
+    notebook = nbformat.from_dict(solution)
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type == "code":
+            cell.source, _ = strip_solutions(cell.source, f"{name}, cell {index + 1}", optional_only=True)
+    return notebook
 
 
 def generate_templates(solutions: str | Path = "solutions", assignment: str | Path = "assignment") -> list[Path]:

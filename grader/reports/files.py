@@ -7,8 +7,9 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomically(path: str | Path, text: str) -> Path:
-    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``."""
+def write_atomically(path: str | Path, text: str | bytes) -> Path:
+    """Write ``text`` (or bytes, such as a zip archive) to a temporary file beside ``path``, then
+    rename it over ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -16,7 +17,8 @@ def write_atomically(path: str | Path, text: str) -> Path:
     os.umask(umask)
     try:
         os.chmod(temporary, 0o666 & ~umask)  # as an ordinary new file would be, not mkstemp's 0600
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+        out = os.fdopen(handle, "wb") if isinstance(text, bytes) else os.fdopen(handle, "w", encoding="utf-8", newline="")
+        with out:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
 
 from grader.checks.plugin import CheckResult
 from grader.data.assignment import PART_TITLES
-from grader.execution.record import ExecutionRecord
+from grader.execution.record import CellProblem, ExecutionRecord
 
 METRIC_KEYS = ("rmse", "mrr", "hr@10", "ndcg@10")
 SHORT_TITLES = {"explicit": "Part 1", "sequence": "Part 2"}
@@ -29,6 +30,23 @@ class PartReport:
     notes: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)  # why a person should review the result
     flags_accepted: bool = False  # graded normally after review (--accept-flagged)
+    reference_metrics: dict[str, float] = field(default_factory=dict)  # the reference's mean of every metric calibrated
+
+    def reference_value(self, metric: str) -> float | None:
+        """The calibrated reference's mean of ``metric``, or None when unknown."""
+        if metric in self.reference_metrics:
+            return self.reference_metrics[metric]
+        return self.reference["mean"] if self.reference and metric == self.metric else None
+
+    @classmethod
+    def from_record(cls, record: dict) -> PartReport:
+        """The inverse of ``dataclasses.asdict`` (as :meth:`SubmissionReport.to_record` writes it)."""
+        values = {f.name: record[f.name] for f in fields(cls) if f.name in record}
+        values["tests"] = [CheckResult(**test) for test in record["tests"]]
+        execution = dict(record["execution"])
+        execution["problems"] = [CellProblem(**problem) for problem in execution.get("problems", [])]
+        values["execution"] = ExecutionRecord(**execution)
+        return cls(**values)
 
     @property
     def title(self) -> str:
@@ -58,6 +76,22 @@ class SubmissionReport:
     device: str = "cpu"
     seconds: float = 0.0
     warning: str | None = None
+    path_in_batch: str = ""  # the submission's path relative to the batch root (its file name by default)
+
+    def __post_init__(self) -> None:
+        if not self.path_in_batch:
+            self.path_in_batch = Path(self.submission).name
+
+    def to_record(self) -> dict:
+        """Everything in the report as plain JSON data (for journals and worker processes)."""
+        return asdict(self)
+
+    @classmethod
+    def from_record(cls, record: dict) -> SubmissionReport:
+        """The report :meth:`to_record` wrote."""
+        values = {f.name: record[f.name] for f in fields(cls) if f.name in record}
+        values["parts"] = [PartReport.from_record(part) for part in record.get("parts", [])]
+        return cls(**values)
 
     @property
     def score(self) -> float:
@@ -111,6 +145,7 @@ class SubmissionReport:
         """The contract object: ``score``, ``max_score``, ``tests``, ``metrics``, plus context."""
         return {
             "submission": self.submission,
+            "path_in_batch": self.path_in_batch,
             "score": self.score,
             "max_score": self.max_score,
             "tests": [

@@ -3,6 +3,7 @@ the reference and the target."""
 
 from __future__ import annotations
 
+from grader.execution.untrusted import clean_text
 from grader.reports.model import PartReport, SubmissionReport
 from grader.sandbox import GUARANTEES
 
@@ -18,7 +19,7 @@ def _metric_table(part: PartReport) -> list[str]:
     for name in names:
         row = [(part.metrics or {}).get(name)]
         row += [values.get(name) for values in part.baselines.values()]
-        row.append(part.reference["mean"] if part.reference and name == part.metric else None)
+        row.append(part.reference_value(name))
         row.append(part.target if name == part.metric else None)
         cells = "".join(f"{value:>18.4f}" if value is not None else f"{'-':>18}" for value in row)
         lines.append("  " + f"{name.upper():<22}" + cells)
@@ -27,7 +28,7 @@ def _metric_table(part: PartReport) -> list[str]:
 
 def render_text(report: SubmissionReport) -> str:
     """The whole report as terminal text."""
-    lines = [f"Grading {report.submission}"]
+    lines = [f"Grading {clean_text(report.submission, 500)}"]
     lines.append(f"Sandbox: {report.sandbox} ({GUARANTEES.get(report.sandbox, '')}); device: {report.device}; {report.seconds:.1f} s")
     if report.warning:
         lines.append(report.warning)

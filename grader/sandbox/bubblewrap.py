@@ -86,6 +86,7 @@ def bwrap_args(
     disk_bytes: int,
     as_root: bool,
     gpu_devices: list[str],
+    writable: dict[str, Path] | None = None,
 ) -> list[str]:
     """Arguments to put before the kernel command (which follows a ``--``).
 
@@ -104,7 +105,11 @@ def bwrap_args(
         unprivileged user namespace is used.
     gpu_devices:
         /dev/nvidia* device nodes to expose when computing on CUDA.
+    writable:
+        Size- and inode-bounded host folders (``work``, ``tmp``, ``shm``) bound as the working
+        folder, /tmp and /dev/shm; without them bubblewrap's own size-limited tmpfs is used.
     """
+    writable = writable or {}
     bwrap = bwrap_path()
     if bwrap is None:
         raise RuntimeError("bubblewrap (bwrap) is not installed")
@@ -116,8 +121,11 @@ def bwrap_args(
     for device in gpu_devices:
         args += ["--dev-bind", device, device]
     # Size-limited writable folders first: anything bound beneath them must come after.
-    args += ["--perms", "1777", "--size", str(disk_bytes), "--tmpfs", "/tmp"]
-    args += ["--perms", "1777", "--size", str(disk_bytes), "--tmpfs", WORKDIR]
+    for target, name in (("/tmp", "tmp"), (WORKDIR, "work"), ("/dev/shm", "shm")):
+        if name in writable:
+            args += ["--bind", str(writable[name]), target]
+        else:
+            args += ["--perms", "1777", "--size", str(disk_bytes), "--tmpfs", target]
     args += _system_binds()
     for target, source in identity_files.items():
         args += ["--ro-bind", str(source), target]

@@ -2,13 +2,17 @@
 
 Levels, strongest first (see :mod:`grader.sandbox.levels`):
 
-- ``full``: bubblewrap namespaces, a dedicated unprivileged uid, memory and process cgroups,
-  rlimits. Needs root and bubblewrap.
+- ``full``: bubblewrap namespaces, a dedicated unprivileged uid, memory, process and CPU
+  cgroups, rlimits. Needs root and bubblewrap.
 - ``namespaces``: bubblewrap in an unprivileged user namespace, rlimits (memory bounded per
   process through the data-segment limit). Needs bubblewrap and user namespaces.
-- ``rlimits``: a plain kernel process with rlimits, its own session and a minimal environment
-  (plus cgroups when running as root).
+- ``rlimits``: a plain kernel process with rlimits, its own session and a minimal environment;
+  run as root, the grader still drops the kernel to a dedicated uid and adds cgroups.
 - ``none``: a plain kernel with a minimal environment; for debugging only.
+
+As root, every place the kernel can write (its working folder, /tmp, /dev/shm and the runtime
+folder with its connection file and sockets) is a tmpfs of bounded size and file count; without
+root, bubblewrap's size-limited tmpfs folders are used and the runtime folder is a plain folder.
 """
 
 from __future__ import annotations
@@ -21,9 +25,13 @@ import tempfile
 from pathlib import Path
 
 from grader.sandbox.bubblewrap import WORKDIR, bwrap_args
-from grader.sandbox.cgroups import KernelCgroup
+from grader.sandbox.cgroups import GROUP_NAME, KernelCgroup
 from grader.sandbox.limits import Limits
-from grader.sandbox.uids import UidLease
+from grader.sandbox.mounts import can_mount, mount_tmpfs, unmount
+from grader.sandbox.uids import UidLease, clear_keyrings, kill_processes_of_uid
+
+RUNTIME_BYTES, RUNTIME_FILES = 1024 * 1024, 64
+"""The runtime folder holds a connection file and five sockets."""
 
 
 def _prlimit_args(limits: Limits, timeout: float, processes: int | None) -> list[str]:
@@ -72,9 +80,17 @@ class KernelSandbox:
         ``cpu`` or ``cuda``: which devices the kernel may see.
     threads:
         CPU threads the kernel's numeric libraries may use.
+    uid:
+        A uid already leased for this kernel by a supervisor (which then clears it after the
+        run); by default the sandbox leases one itself where it drops privileges.
+    cgroup_parent:
+        Where the kernel's cgroup is made (a supervised job's own folder).
     """
 
-    def __init__(self, level: str, limits: Limits, public_files: list[Path], timeout: float, device: str, threads: int):
+    def __init__(
+        self, level: str, limits: Limits, public_files: list[Path], timeout: float, device: str, threads: int,
+        uid: int | None = None, cgroup_parent: str = GROUP_NAME,
+    ):
         self.level = level
         self.limits = limits
         self.timeout = timeout
@@ -83,7 +99,10 @@ class KernelSandbox:
         self.job_dir = Path(tempfile.mkdtemp(prefix="recsys-grader-"))
         self.runtime_dir = self.job_dir / "runtime"
         self.runtime_dir.mkdir()
+        self.writable: dict[str, Path] = {}  # tmpfs folders by where the kernel sees them
+        self.uid = uid
         self.uid_lease: UidLease | None = None
+        self.cgroup_parent = cgroup_parent
         self.cgroup: KernelCgroup | None = None
         self.process = None  # the launched process, set by the kernel manager
         self.killed_by_grader: str | None = None
@@ -99,29 +118,51 @@ class KernelSandbox:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    @property
+    def drops_privileges(self) -> bool:
+        """Whether the kernel runs as a dedicated unprivileged uid (always when the grader is root)."""
+        return self.level == "full" or (self.level == "rlimits" and os.geteuid() == 0)
+
     def _prepare(self, public_files: list[Path]) -> None:
         level, limits = self.level, self.limits
         staged = self.job_dir / "public"
         staged.mkdir()
         self.public_files = [Path(shutil.copy2(path, staged / path.name)) for path in public_files]
+        if self.drops_privileges and self.uid is None:
+            self.uid_lease = UidLease()
+            self.uid = self.uid_lease.uid
+            clear_keyrings(self.uid)  # whatever an earlier, crashed run may have left
+        owner = self.uid if self.drops_privileges else None
+        if level != "none" and can_mount():
+            self._mount_writable(owner)
         if level in ("full", "namespaces"):
             self.workdir = WORKDIR
         else:
-            work = self.job_dir / "work"
-            work.mkdir()
+            work = self.writable.get("work") or self.job_dir / "work"
+            work.mkdir(exist_ok=True)
             for path in self.public_files:
                 os.symlink(path, work / path.name)
             self.workdir = str(work)
-        if level == "full" or (level == "rlimits" and os.geteuid() == 0):
-            self.cgroup = KernelCgroup.create(self.job_dir.name, limits.memory_bytes, limits.processes)
+        if self.drops_privileges:
+            self.cgroup = KernelCgroup.create(self.job_dir.name, limits.memory_bytes, limits.processes, limits.cpus, self.cgroup_parent)
             if self.cgroup is None and level == "full":
                 raise RuntimeError("cgroups are not writable")
-        if level == "full":
-            self.uid_lease = UidLease()
-            os.chown(self.runtime_dir, self.uid_lease.uid, self.uid_lease.uid)
+            os.chown(self.runtime_dir, self.uid, self.uid)
             os.chmod(self.job_dir, 0o755)
             os.chmod(self.runtime_dir, 0o700)
+            os.chmod(staged, 0o755)
             self._write_identity_files()
+
+    def _mount_writable(self, owner: int | None) -> None:
+        """tmpfs folders bounded in size and file count for every place the kernel may write."""
+        mount_tmpfs(self.runtime_dir, RUNTIME_BYTES, RUNTIME_FILES, owner)
+        self.writable["runtime"] = self.runtime_dir
+        for name in ("work", "tmp", "shm"):
+            folder = self.job_dir / name
+            folder.mkdir()
+            mode = 0o700 if name == "work" else 0o1777
+            mount_tmpfs(folder, self.limits.disk_bytes, self.limits.files, owner, mode)
+            self.writable[name] = folder
 
     # --- what the kernel manager asks for -----------------------------------------------------
 
@@ -151,7 +192,7 @@ class KernelSandbox:
         env = {
             "PATH": f"{python_bin}:/usr/local/bin:/usr/bin:/bin",
             "HOME": home,
-            "TMPDIR": "/tmp" if self.level in ("full", "namespaces") else home,
+            "TMPDIR": "/tmp" if self.level in ("full", "namespaces") else str(self.writable.get("tmp", home)),
             "LANG": "C.UTF-8",
             "LC_ALL": "C.UTF-8",
             "PYTHONNOUSERSITE": "1",
@@ -176,8 +217,8 @@ class KernelSandbox:
 
         Called once the connection file is written; under ``full`` it is handed to the kernel's uid.
         """
-        if self.level == "full" and Path(self.connection_file).exists():
-            os.chown(self.connection_file, self.uid_lease.uid, self.uid_lease.uid)
+        if self.drops_privileges and Path(self.connection_file).exists():
+            os.chown(self.connection_file, self.uid, self.uid)
         if self.level == "none":
             return kernel_command
         processes = None
@@ -189,8 +230,8 @@ class KernelSandbox:
         if self.level == "namespaces" or (self.level == "rlimits" and self.cgroup is None):
             prefix.insert(1, f"--data={self.limits.memory_bytes}")
         inner = kernel_command
-        if self.level == "full":
-            uid = str(self.uid_lease.uid)
+        if self.drops_privileges:
+            uid = str(self.uid)
             setpriv = shutil.which("setpriv")
             if setpriv is None:
                 raise RuntimeError("setpriv (util-linux) is not installed")
@@ -200,7 +241,7 @@ class KernelSandbox:
             gpus = [str(p) for p in Path("/dev").glob("nvidia*")] if self.device == "cuda" else []
             full = self.level == "full"
             identity = {"/etc/passwd": self.job_dir / "passwd", "/etc/group": self.job_dir / "group"} if full else {}
-            jail = bwrap_args(self.runtime_dir, self.public_files, identity, self.limits.disk_bytes, full, gpus)
+            jail = bwrap_args(self.runtime_dir, self.public_files, identity, self.limits.disk_bytes, full, gpus, self.writable)
             wrapped = [*prefix, "--", *jail, "--", *inner]
         else:
             wrapped = [*prefix, "--", *inner]
@@ -259,36 +300,19 @@ class KernelSandbox:
         if cgroup is not None:
             survivors = cgroup.pids()
             cgroup.remove()
-        if lease is not None:  # before the uid can go to another kernel
-            survivors += _kill_processes_of_uid(lease.uid)
+        uid, self.uid = (self.uid if self.drops_privileges else None), None
+        if uid is not None:  # before the uid can go to another kernel
+            survivors += kill_processes_of_uid(uid)
+            clear_keyrings(uid)
+        if lease is not None:
             lease.release()
+        writable, self.writable = self.writable, {}
+        for folder in writable.values():
+            unmount(folder)
         shutil.rmtree(self.job_dir, ignore_errors=True)
         return survivors
 
     def _write_identity_files(self) -> None:
-        uid = self.uid_lease.uid
+        uid = self.uid
         (self.job_dir / "passwd").write_text(f"root:x:0:0:root:/root:/bin/sh\nstudent:x:{uid}:{uid}:student:{WORKDIR}:/bin/sh\n")
         (self.job_dir / "group").write_text(f"root:x:0:\nstudent:x:{uid}:\n")
-
-
-def _kill_processes_of_uid(uid: int) -> list[int]:
-    """SIGKILL and return the live processes owned by ``uid`` (after a kill, there should be none).
-
-    Zombies are skipped: they are already dead and only wait for their parent to reap them.
-    """
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if entry.stat().st_uid == uid and not _is_zombie(entry):
-                    os.kill(int(entry.name), signal.SIGKILL)
-                    found.append(int(entry.name))
-            except (OSError, ProcessLookupError):
-                pass
-    return found
-
-
-def _is_zombie(proc_entry: Path) -> bool:
-    """Whether a /proc/<pid> entry is a process that has exited but not been reaped."""
-    state = (proc_entry / "stat").read_text().rpartition(")")[2].split()[:1]
-    return state in (["Z"], ["X"])

@@ -17,8 +17,9 @@ GUARANTEES = {
     "unprivileged uid, memory and process cgroups, rlimits",
     "namespaces": "bubblewrap namespaces as the grading user, rlimits (memory bounded per process "
     "only; no process-tree memory bound)",
-    "rlimits": "resource limits, own session and a minimal environment only: the kernel can read "
-    "files this user can read and can use the network",
+    "rlimits": "resource limits, own session and a minimal environment (as root also a dedicated "
+    "unprivileged uid, cgroups and bounded tmpfs folders): the kernel can read files that uid can "
+    "read, see other processes and use the network",
     "none": "no isolation at all (debugging only): never grade untrusted notebooks this way",
 }
 
@@ -67,5 +68,17 @@ def choose_level(mode: str) -> tuple[str, str | None]:
         )
     return level, (
         f"WARNING: sandbox level '{level}', below full isolation: {GUARANTEES[level]}. "
-        f"See the README's security model; use --sandbox strict for official grading."
+        f"{_missing()}See the README's security model; use --sandbox strict for official grading."
     )
+
+
+def _missing() -> str:
+    """What this host lacks for full isolation, and how to get it."""
+    if shutil.which("bwrap") is None:
+        return (
+            "bubblewrap is not installed: install it (apt install bubblewrap, or dnf install bubblewrap) "
+            "for filesystem, network and process isolation. "
+        )
+    if os.geteuid() != 0:
+        return "Full isolation needs root (a dedicated uid per kernel and cgroups). "
+    return ""

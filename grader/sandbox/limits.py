@@ -27,6 +27,12 @@ class Limits:
         Open file descriptors per process.
     cpu_seconds:
         CPU time per process; ``None`` derives it from the wall-clock timeout.
+    cpus:
+        Cores' worth of CPU time per second for all the kernel's processes together (a CPU
+        cgroup where available), so that one submission cannot slow its neighbours past their
+        time limits; ``None``: unbounded.
+    files:
+        Files and folders in each writable folder (where the grader can mount tmpfs folders).
     """
 
     memory_bytes: int = 6 * GIB
@@ -35,6 +41,8 @@ class Limits:
     disk_bytes: int = 1 * GIB
     open_files: int = 4096
     cpu_seconds: int | None = None
+    cpus: float | None = None
+    files: int = 100_000
 
     def cpu_limit(self, timeout_seconds: float) -> int:
         """CPU seconds allowed: the explicit value, or every core busy for the whole timeout."""
@@ -47,5 +55,6 @@ class Limits:
         return (
             f"memory {self.memory_bytes / GIB:.1f} GiB, {self.processes} processes/threads, "
             f"files up to {self.file_bytes / GIB:.1f} GiB, working folder {self.disk_bytes / GIB:.1f} GiB, "
-            f"{self.open_files} open files"
+            f"{self.open_files} open files, {self.files:,} files per writable folder, "
+            f"{'unbounded CPU' if self.cpus is None else f'{self.cpus:g} CPUs'}"
         )

@@ -1,14 +1,20 @@
-"""Leasing a dedicated unprivileged user id for each concurrent kernel.
+"""Leasing a dedicated unprivileged user id for each concurrent kernel, and leaving nothing of
+a kernel behind under its uid.
 
 Process-count limits apply per user id, and a kernel must not be able to signal another, so
 each running kernel gets a uid of its own from a reserved range, locked with a file lock that
-the operating system releases even if the grader dies.
+the operating system releases even if the grader dies. Before a uid goes to another kernel its
+processes are killed and its keyrings (which the kernel can fill, and which outlive processes)
+are cleared.
 """
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import os
+import platform
+import signal
 from pathlib import Path
 
 FIRST_UID = 61000
@@ -38,3 +44,56 @@ class UidLease:
         if self._handle is not None:
             os.close(self._handle)
             self._handle = None
+
+
+def kill_processes_of_uid(uid: int) -> list[int]:
+    """SIGKILL and return the live processes owned by ``uid`` (after a kill, there should be none).
+
+    Zombies are skipped: they are already dead and only wait for their parent to reap them.
+    """
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid and not _is_zombie(entry):
+                    os.kill(int(entry.name), signal.SIGKILL)
+                    found.append(int(entry.name))
+            except (OSError, ProcessLookupError):
+                pass
+    return found
+
+
+def _is_zombie(proc_entry: Path) -> bool:
+    """Whether a /proc/<pid> entry is a process that has exited but not been reaped."""
+    state = (proc_entry / "stat").read_text().rpartition(")")[2].split()[:1]
+    return state in (["Z"], ["X"])
+
+
+KEYCTL_SYSCALL = {"x86_64": 250, "aarch64": 219}
+KEYCTL_CLEAR, KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING = 7, -4, -5
+
+
+def clear_keyrings(uid: int) -> bool:
+    """Empty the user and user-session keyrings of ``uid`` (as root); True when it could.
+
+    A keyring belongs to the uid, not to a process: without this a kernel could leave keys for
+    the next kernel that leases the same uid.
+    """
+    number = KEYCTL_SYSCALL.get(platform.machine())
+    if number is None or os.geteuid() != 0:
+        return False
+    child = os.fork()
+    if child == 0:  # only raw system calls until _exit: safe after fork in a threaded process
+        code = 1
+        try:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+            libc = ctypes.CDLL(None, use_errno=True)
+            for keyring in (KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING):
+                libc.syscall(number, KEYCTL_CLEAR, keyring)
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(child, 0)
+    return os.waitstatus_to_exitcode(status) == 0

@@ -45,11 +45,11 @@ def test_a_strong_model_earns_every_point() -> None:
     assert "the reference reaches 0.8950" in results["The metric reaches the target"].output
 
 
-def test_partial_credit_is_linear_from_baseline_to_target() -> None:
-    results = _by_name(run_checks(_context(1.03)))  # halfway from 1.12 to 0.94
+def test_partial_credit_is_linear_from_the_strong_baseline_to_target() -> None:
+    results = _by_name(run_checks(_context(0.945)))  # halfway from the biases' 0.95 to 0.94
     target = results["The metric reaches the target"]
     assert target.status == "partial" and target.score == pytest.approx(7.5)
-    assert "RMSE 1.0300: beats the global mean baseline 1.1200; full marks from 0.9400" in target.output
+    assert "RMSE 0.9450: beats the user item biases baseline 0.9500; full marks from 0.9400" in target.output
     assert "50%" in target.output
 
 

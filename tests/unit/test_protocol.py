@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader.execution.protocol import _accept_batch, contract_function
+from grader.execution.protocol import _accept_batch
 
 
 def _buffer(values) -> memoryview:
@@ -41,7 +41,3 @@ def test_anything_else_is_refused_with_a_short_reason(data, buffers, words: str)
 def test_sequence_batches_must_cover_the_catalogue() -> None:
     message = _accept_batch("sequence", {"shape": [2, 10]}, [_buffer(np.zeros((2, 10)))], 2, 11)
     assert "shape (2, 11)" in message and "column 0 is padding" in message
-
-
-def test_contract_function_names() -> None:
-    assert (contract_function("explicit"), contract_function("sequence")) == ("predict_ratings", "predict_next")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from grader.sandbox import levels
-from grader.sandbox.jail import _is_zombie
+from grader.sandbox.uids import _is_zombie
 from grader.sandbox.limits import Limits
 
 

@@ -11,8 +11,12 @@ from dataclasses import asdict
 from pathlib import Path
 
 import click
+from tqdm import tqdm
 
 from grader.batch import GradingInterrupted, batch_paths, grade_batch
+from grader.cluster import ClusterUnavailable, connect_cluster
+from grader.cluster.command import scheduler as cluster_scheduler
+from grader.cluster.command import worker as cluster_worker
 from grader.config import ConfigError
 from grader.data.assignment import DATASETS, PARTS
 from grader.data.movielens import DatasetError
@@ -34,13 +38,13 @@ EXIT_CODES = """\b
 Exit codes:
   0  every submission was graded (whatever its score)
   1  internal error of the grader
-  2  bad usage (unknown option, unreadable configuration or dataset, sandbox unavailable)
+  2  bad usage (unknown option, unreadable configuration or dataset, sandbox unavailable, a cluster that cannot grade)
   3  a single submission could not be graded as a notebook (the report says why)
   4  --fail-under: a report scored below the pass mark (a file that could not be graded counts as 0)
   130  stopped by Ctrl-C or SIGTERM (what had finished is written, and kept in the journal)
 \b
 Instructor commands: `grader templates`, `grader calibrate`, `grader sandbox`, `grader env`, `grader fetch-data`,
-`grader ci github|gitlab`, `grader gradescope-bundle`, `grader handout`."""
+`grader ci github|gitlab`, `grader gradescope-bundle`, `grader handout`, `grader scheduler`, `grader worker`."""
 
 
 def _hide_library_warnings(in_workers: bool = False) -> None:
@@ -84,6 +88,7 @@ def _render(reports, output_format: str, single: bool, pass_mark: PassMark | Non
 @click.option("--cell-timeout", type=click.FloatRange(min=1), help="Seconds for any one cell (default: --timeout).")
 @click.option("--predict-timeout", type=click.FloatRange(min=1), default=300, show_default=True, help="Seconds for the graded function over the whole hidden split.")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Notebooks graded in parallel.")
+@click.option("--scheduler", envvar="GRADER_SCHEDULER", metavar="ADDRESS", help="Grade on the workers of the Dask cluster at ADDRESS (tcp://HOST:8786, tls://...; see `grader worker`) instead of this machine.")
 @click.option("--gradebook", type=click.Path(path_type=Path), help="Write a CSV gradebook (one row per submission).")
 @click.option("--feedback", type=click.Path(path_type=Path), help="Write one HTML feedback page per submission into this folder.")
 @click.option("--sandbox", type=click.Choice(MODES), default="auto", show_default=True, help="auto: strongest isolation available (warns below full); strict: refuse without full isolation; none: no isolation (debugging).")
@@ -103,7 +108,7 @@ def _render(reports, output_format: str, single: bool, pass_mark: PassMark | Non
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def grade(paths, part, split_seed, output_format, output, data_dir, dataset, device, timeout, cell_timeout, predict_timeout, jobs,
           gradebook, feedback, sandbox, memory, processes, disk, file_size, open_files, cpu_seconds, config, references,
-          check_paths, cpus, grader_memory, accept_flagged, resume, quiet, summary, fail_under) -> None:
+          check_paths, cpus, grader_memory, accept_flagged, resume, quiet, summary, fail_under, scheduler) -> None:
     """Grade notebooks: NOTEBOOK files, or folders of them (a batch).
 
     Each notebook runs in a fresh sandboxed kernel; its graded function is called on data it
@@ -130,14 +135,16 @@ def grade(paths, part, split_seed, output_format, output, data_dir, dataset, dev
     journal = Journal(path, _journal_settings(options)) if path is not None else None
     if resume and journal is None:
         raise click.UsageError("--resume needs --gradebook or --output: the journal is kept next to them.")
+    if scheduler and click.get_current_context().get_parameter_source("jobs") == click.core.ParameterSource.COMMANDLINE:
+        raise click.UsageError("--jobs grades on this machine; with --scheduler the workers' grading slots decide (grader worker --slots).")
     try:
-        session = GradingSession(options)
+        session = connect_cluster(scheduler, options, _tell) if scheduler else GradingSession(options)
         session.prepare()
-    except (SandboxUnavailable, ConfigError, DatasetError, ValueError) as error:
+    except (SandboxUnavailable, ConfigError, DatasetError, ValueError, ClusterUnavailable) as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(EXIT_USAGE)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    interrupted = False
+    interrupted, stopped_by = False, None
     try:
         if session.sandbox_warning:
             click.secho(session.sandbox_warning, fg="yellow", err=True)
@@ -145,7 +152,9 @@ def grade(paths, part, split_seed, output_format, output, data_dir, dataset, dev
             try:
                 graded = grade_batch(notebooks, options, session, progress=not quiet and not single, journal=journal, resume=resume, names=names)
             except GradingInterrupted as stop:
-                graded, interrupted = stop.reports, True
+                graded, interrupted, stopped_by = stop.reports, True, stop.reason
+                if stop.reason:
+                    click.echo(f"Error: {stop.reason}", err=True)
                 click.echo(f"Grading stopped: {len(graded)} of {len(notebooks)} notebook(s) had finished; their results are written.", err=True)
         reports = [record for report in graded for record in report.by_part()]  # one score per part
         single = single and len(reports) == 1 and not interrupted
@@ -157,7 +166,7 @@ def grade(paths, part, split_seed, output_format, output, data_dir, dataset, dev
         click.echo("Internal error of the grader (not caused by the notebooks):\n" + traceback.format_exc(), err=True)
         sys.exit(EXIT_INTERNAL)
     if interrupted:
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(EXIT_USAGE if stopped_by else EXIT_INTERRUPTED)
     if single and reports[0].error:
         sys.exit(EXIT_UNREADABLE)
     below = [report for report in reports if not fail_under.passes(report)] if fail_under else []
@@ -201,6 +210,11 @@ def _journal_settings(options: GradingOptions) -> dict:
     }
 
 
+def _tell(message: str) -> None:
+    """Show a line to the person grading, above the progress bar (warnings in yellow)."""
+    tqdm.write(click.style(message, fg="yellow") if message.startswith("WARNING") else message, file=sys.stderr)
+
+
 def _stop_on_sigterm(signum, frame) -> None:
     raise KeyboardInterrupt
 
@@ -239,6 +253,8 @@ main.add_command(ci)
 main.add_command(gradescope_bundle)
 main.add_command(gradescope_run)
 main.add_command(handout)
+main.add_command(cluster_scheduler)
+main.add_command(cluster_worker)
 
 
 @main.command()

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from grader.grading import GradingSession
 from grader.reports.model import SubmissionReport
-from grader.sandbox.cgroups import GROUP_NAME, KernelCgroup, remove_tree
+from grader.sandbox.cgroups import CGROUP_ROOT, GROUP_NAME, KernelCgroup, remove_tree
 from grader.sandbox.mounts import can_mount, enter_private_mount_namespace
 from grader.sandbox.uids import UidLease, clear_keyrings, kill_processes_of_uid
 
@@ -39,6 +39,9 @@ MAX_REPORT_BYTES = 64 * 1024 * 1024
 SLACK_SECONDS = 120.0
 """Beyond the notebook's and the prediction's time limits, before a grading process is killed."""
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
+RUN_PREFIX = "recsys-grader-run-"
+"""Temporary folders of supervisors: ``recsys-grader-run-<pid>-<random>``; their jobs' cgroups
+are ``recsys-grader/job-<pid>-<number>``."""
 _JOB_NUMBERS = itertools.count(1)
 """Numbers the jobs of this process, so that supervisors in several threads (a cluster worker's
 grading slots) never share a job's folder or cgroup."""
@@ -86,7 +89,8 @@ class Supervisor:
 
     def __init__(self, session: GradingSession, root: Path | None = None):
         self.session = session
-        self.root = Path(root) if root is not None else Path(tempfile.mkdtemp(prefix=f"recsys-grader-run-{os.getpid()}-"))
+        sweep_dead_supervisors()
+        self.root = Path(root) if root is not None else Path(tempfile.mkdtemp(prefix=f"{RUN_PREFIX}{os.getpid()}-"))
         os.chmod(self.root, 0o711)  # kernels under dropped uids traverse it to their own folders
         self.running: dict[int, GradingJob] = {}
 
@@ -216,6 +220,24 @@ class Supervisor:
         """Stop what runs and remove the jobs' root folder."""
         self.stop_all()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def sweep_dead_supervisors() -> None:
+    """Remove what the jobs of supervisors that were killed left behind: their folders, and their
+    cgroups with any process still in them (a cluster worker killed with its grading slots, a
+    ``grade`` killed with SIGKILL). A supervisor's things carry its pid; a live one keeps its own."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{RUN_PREFIX}*"):
+        if not _alive(folder.name[len(RUN_PREFIX) :].split("-")[0]):
+            shutil.rmtree(folder, ignore_errors=True)
+    hierarchies = [CGROUP_ROOT, *(path for path in CGROUP_ROOT.iterdir() if path.is_dir())] if CGROUP_ROOT.is_dir() else []
+    jobs = {group.name for hierarchy in hierarchies for group in (hierarchy / GROUP_NAME).glob("job-*") if group.is_dir()}
+    for name in jobs:
+        if not _alive(name.split("-")[1]):
+            remove_tree(f"{GROUP_NAME}/{name}")
+
+
+def _alive(pid: str) -> bool:
+    return not pid.isdigit() or Path(f"/proc/{pid}").exists()
 
 
 def _grade_in_child(session: GradingSession, job: GradingJob, writer: int, supervisor: int) -> None:

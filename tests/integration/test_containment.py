@@ -405,3 +405,11 @@ def test_ctrl_c_on_one_notebook_stops_cleanly(tmp_path: Path) -> None:
     _, stderr = grading.communicate(timeout=60)
     assert grading.returncode == 130 and "Internal" not in stderr and "Traceback" not in stderr, stderr
     assert _leftovers() == []
+
+
+def test_multiprocessing_and_dataloader_workers_grade_as_without_a_sandbox(attacked, tmp_path: Path, fast_options) -> None:
+    with GradingSession(fast_options, sandbox_level="none") as session:
+        unsandboxed = session.grade(write(tmp_path, "multiprocessing", notebook(MULTIPROCESSING)))
+    sandboxed = attacked["reports"]["multiprocessing"]
+    assert sandboxed.score == unsandboxed.score == 20
+    assert sandboxed.parts[0].metrics["rmse"] == pytest.approx(unsandboxed.parts[0].metrics["rmse"], abs=1e-9)

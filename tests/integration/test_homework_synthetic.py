@@ -1,4 +1,5 @@
-"""The homework notebooks through the grader on the synthetic dataset: the solutions earn full
+"""The homework notebooks through the grader on the synthetic dataset, under a secret partition
+seed (so a secret id space: the homework must not depend on raw ids): the solutions earn full
 marks, the untouched templates run end to end and earn nothing on the model checks."""
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ NOTEBOOKS = ["explicit_feedback.ipynb", "implicit_sequence.ipynb"]
 def session(fast_options):
     from dataclasses import replace
 
-    with GradingSession(replace(fast_options, cell_timeout=None, predict_timeout=60)) as graded:
+    with GradingSession(replace(fast_options, cell_timeout=None, predict_timeout=60, split_seed=918273)) as graded:
         yield graded
 
 

@@ -1,0 +1,179 @@
+"""What a cluster's worker does with each notebook: the task that ``grade --scheduler`` submits.
+
+A worker process keeps one prepared :class:`~grader.grading.GradingSession` per set of options
+(building one loads the dataset, computes the hidden splits and baselines and stages the public
+data), shared by its grading slots, and grades each notebook as a local batch does: in a
+supervised process of its own (:func:`grader.supervision.grade_supervised`), forked from the
+task's thread, with the sandbox this machine supports. What comes back to the client is JSON
+made by the grader, never anything the kernel produced.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from distributed import get_worker
+from distributed.worker import thread_state
+
+from grader.cluster import GRADING_SLOT
+from grader.cluster.payload import grader_fingerprint, options_fingerprint, recreate_notebook, recreate_options
+from grader.grading import GradingSession
+from grader.reports.model import SubmissionReport
+from grader.supervision import grade_supervised
+
+SESSIONS_KEPT = 4
+"""Prepared sessions a worker process keeps for sets of options it is no longer grading with."""
+log = logging.getLogger("grader.cluster")
+
+
+def grade_notebook(notebook: dict, path: str, options: dict) -> str:
+    """Grade one notebook on this worker.
+
+    Parameters
+    ----------
+    notebook:
+        The notebook as :func:`~grader.cluster.payload.notebook_payload` sent it.
+    path:
+        The notebook's path as the client names it; the report carries it, so that gradebooks
+        are the same as a local run's.
+    options:
+        The grading options as :func:`~grader.cluster.payload.options_payload` sent them.
+
+    Returns
+    -------
+    str
+        JSON: ``{"report": <SubmissionReport.to_record()>, "crashed": bool, "worker": address}``;
+        ``{"setup_error": message}`` when this worker cannot grade with these options at all (no
+        dataset, no full isolation under ``--sandbox strict``, another build of the grader);
+        ``{"cancelled": true}`` when the client cancelled the task while it ran.
+    """
+    worker = get_worker()
+    try:
+        session = SESSIONS.acquire(options, _slots(worker))
+    except Exception as error:  # the same for every notebook sent here: the client stops the batch
+        return json.dumps({"setup_error": f"The worker {worker.address} cannot grade: {error}"})
+    try:
+        with tempfile.TemporaryDirectory(prefix="recsys-grader-notebook-") as folder:
+            local = recreate_notebook(notebook, Path(folder), path)
+            graded = grade_supervised(session, local, _cancellation(worker))
+    finally:
+        SESSIONS.release(session)
+    if graded is None:
+        return json.dumps({"cancelled": True})
+    report, crashed = graded
+    record = _named_as_the_client(report, local, path).to_record()
+    return json.dumps({"report": record, "crashed": crashed, "worker": worker.address}, allow_nan=False)
+
+
+def _slots(worker) -> int:
+    """How many notebooks this worker grades at once: its grading slots, else its threads."""
+    return max(1, int(worker.state.total_resources.get(GRADING_SLOT, worker.state.nthreads)))
+
+
+def _cancellation(worker) -> Callable[[], bool]:
+    """Whether the task running in this thread has been cancelled by the client (or forgotten)."""
+    key = thread_state.key
+
+    def cancelled() -> bool:
+        task = worker.state.tasks.get(key)
+        return task is None or task.state == "cancelled"
+
+    return cancelled
+
+
+def _named_as_the_client(report: SubmissionReport, local: Path, path: str) -> SubmissionReport:
+    """``report`` of this worker's copy of the notebook, naming it by the client's ``path``."""
+    error = report.error.replace(str(local), path) if report.error else report.error
+    return replace(report, submission=path, error=error)
+
+
+class WorkerSetupError(RuntimeError):
+    """This worker cannot grade with the options it was sent; the message says why."""
+
+
+@dataclass
+class _CachedSession:
+    session: GradingSession
+    folder: Path  # the options' recreated files
+    users: int = 0
+
+    def close(self) -> None:
+        self.session.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class SessionCache:
+    """The prepared sessions of this worker process, one per set of options, shared by its slots.
+
+    Sessions not in use beyond the :data:`SESSIONS_KEPT` most recently used are closed.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[str, _CachedSession] = OrderedDict()
+
+    def acquire(self, options: dict, slots: int) -> GradingSession:
+        """The prepared session for ``options`` (built on first use); :meth:`release` it after.
+
+        Raises
+        ------
+        Exception
+            Whatever stops a session from being built here (the dataset, the sandbox, the
+            configuration, another build of the grader), with a message saying what.
+        """
+        key = options_fingerprint(options)
+        with self._lock:
+            if key not in self._entries:
+                self._entries[key] = _prepared(options, slots)
+            entry = self._entries[key]
+            self._entries.move_to_end(key)
+            entry.users += 1
+            self._close_unused()
+            return entry.session
+
+    def release(self, session: GradingSession) -> None:
+        """Hand back a session :meth:`acquire` gave."""
+        with self._lock:
+            for entry in self._entries.values():
+                if entry.session is session:
+                    entry.users -= 1
+            self._close_unused()
+
+    def _close_unused(self) -> None:
+        unused = [key for key, entry in self._entries.items() if entry.users == 0]
+        for key in unused[: max(0, len(self._entries) - SESSIONS_KEPT)]:
+            self._entries.pop(key).close()
+
+
+def _prepared(options: dict, slots: int) -> _CachedSession:
+    """A session for ``options`` with its shared data ready, its files under a folder of its own."""
+    if options["grader"] != grader_fingerprint():
+        raise WorkerSetupError(
+            "it runs another build of the grader than the machine that sent the notebooks (their code or packaged "
+            "data differ). Install the same version here and there (for example the same wheel)."
+        )
+    folder = Path(tempfile.mkdtemp(prefix="recsys-grader-options-"))
+    session = None
+    try:
+        session = GradingSession(recreate_options(options, folder, slots))
+        session.prepare()
+    except BaseException:
+        if session is not None:
+            session.close()
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    if session.sandbox_warning:
+        log.warning(session.sandbox_warning)
+    return _CachedSession(session, folder)
+
+
+SESSIONS = SessionCache()
+"""This worker process's sessions."""

@@ -8,7 +8,11 @@ cgroup as root, else an rlimit), its own mounts (as root), a uid leased by the s
 kernels, and a cgroup folder for them. It sends its report back as JSON on a pipe. Whatever
 happens to it, the supervisor writes that submission's report (with the reason when there is
 none), then removes everything the job made: its cgroups and their processes, its uid's
-processes and keyrings, its folders.
+processes and keyrings, its folders. A supervisor that is killed takes its grading processes
+with it, and the next supervisor on the machine removes what their jobs left.
+
+Supervisors may run in several threads of one process (a cluster worker's grading slots, see
+:mod:`grader.cluster.tasks`), each forking its own grading processes.
 """
 
 from __future__ import annotations

@@ -26,6 +26,15 @@ GRADING_SLOT = "grading-slot"
 ALLOWED_FAILURES = 2
 """How many times a notebook whose worker was lost is graded again elsewhere before its row
 says so (the scheduler's ``distributed.scheduler.allowed-failures``)."""
+QUIET_DASK = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.admin.tick.interval": "100ms",
+}
+"""Dask settings for a grading cluster's processes: a task lasts minutes, so the worker's 10 ms
+profiler and fine-grained monitoring would only take CPU from the kernels beside them."""
+SCHEDULER_CONFIG = {"distributed.scheduler.allowed-failures": ALLOWED_FAILURES, **QUIET_DASK}
+"""Dask settings of a grading cluster's scheduler (and of a LocalCluster made for grading)."""
 INSTALL_HINT = 'pip install "recsys-grader[cluster]" (here and on every worker)'
 
 

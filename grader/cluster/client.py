@@ -50,20 +50,18 @@ class ClusterGrading:
     client:
         A client connected to the cluster's scheduler.
     options:
-        How to grade; sent with every notebook.
+        How to grade, as :func:`~grader.cluster.payload.options_payload` makes it for the
+        workers; sent with every notebook.
     notify:
         Shows a line to the person grading (the dashboard, warnings about workers).
     """
 
-    def __init__(self, client: Client, options: GradingOptions, notify: Callable[[str], None]):
+    def __init__(self, client: Client, options: dict, notify: Callable[[str], None]):
         self.client = client
         self.address = client.scheduler.address
-        self._mode = options.sandbox
+        self._options = options
+        self._mode = options["sandbox"]
         self._notify = notify
-        try:
-            self._options = options_payload(options)
-        except OSError as error:
-            raise ConfigError(f"Cannot read {error.filename} to send it to the workers: {error.strerror or error}.") from None
         self._futures: dict[Future, tuple[int, Path]] = {}
         self._ended = threading.Event()  # set when a future in flight ends
         self._unsent: list[Finished] = []  # notebooks this machine could not read
@@ -72,7 +70,7 @@ class ClusterGrading:
 
     @classmethod
     def connect(cls, address: str, options: GradingOptions, notify: Callable[[str], None]) -> ClusterGrading:
-        """Check the options' files, connect to the scheduler at ``address``, and say where to watch.
+        """Read the options' files and connect to the scheduler at ``address``.
 
         Raises
         ------
@@ -84,6 +82,10 @@ class ClusterGrading:
         load_config(options.config)
         load_references(options.references)
         try:
+            payload = options_payload(options)
+        except OSError as error:
+            raise ConfigError(f"Cannot read {error.filename} to send it to the workers: {error.strerror or error}.") from None
+        try:
             asyncio.run(_reach(address))
         except (OSError, ValueError, TypeError) as error:
             raise ClusterUnavailable(
@@ -91,7 +93,7 @@ class ClusterGrading:
                 f"tls://HOST:8786 with Dask's TLS settings), that the scheduler runs (grader scheduler), and that "
                 f"this machine can reach its port."
             ) from None
-        return cls(Client(address, set_as_default=False), options, notify)
+        return cls(Client(address, set_as_default=False), payload, notify)
 
     # --- the backend ----------------------------------------------------------------------------
 

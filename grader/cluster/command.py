@@ -16,12 +16,12 @@ import sys
 
 import click
 
-from grader.cluster import ALLOWED_FAILURES, GRADING_SLOT, INSTALL_HINT
-from grader.data.movielens import DatasetError, locate_movielens
+from grader.cluster import GRADING_SLOT, INSTALL_HINT, QUIET_DASK, SCHEDULER_CONFIG
+from grader.data.movielens import DATA_DIR_ENV, DatasetError, locate_movielens
 from grader.grading import GradingOptions
 from grader.sandbox import GUARANTEES, Limits, strongest_level
 
-PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": False, "help_option_names": ["-h", "--help"]}
+PASS_THROUGH = {"ignore_unknown_options": True, "help_option_names": ["-h", "--help"]}
 
 
 def _require_dask(command: str) -> None:
@@ -29,8 +29,12 @@ def _require_dask(command: str) -> None:
         raise click.ClickException(f"grader {command} needs Dask's distributed package: {INSTALL_HINT}.")
 
 
-def _run_dask(command: str, arguments: list[str], environment: dict[str, str]) -> None:
-    """Replace this process with ``dask COMMAND ARGUMENTS``."""
+def _run_dask(command: str, arguments: list[str], config: dict) -> None:
+    """Replace this process with ``dask COMMAND ARGUMENTS``, with Dask settings ``config`` where
+    the environment does not set them already."""
+    environment = dict(os.environ)
+    for key, value in config.items():
+        environment.setdefault("DASK_" + key.upper().replace(".", "__").replace("-", "_"), str(value))
     sys.stdout.flush()
     sys.stderr.flush()
     os.execve(sys.executable, [sys.executable, "-m", f"distributed.cli.dask_{command}", *arguments], environment)
@@ -45,9 +49,7 @@ def scheduler(dask_options: tuple[str, ...]) -> None:
     why. Workers and `grade` connect to the address it prints (port 8786 by default).
     """
     _require_dask("scheduler")
-    environment = dict(os.environ)
-    environment.setdefault("DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES", str(ALLOWED_FAILURES))
-    _run_dask("scheduler", list(dask_options), environment)
+    _run_dask("scheduler", list(dask_options), SCHEDULER_CONFIG)
 
 
 @click.command(name="worker", context_settings=PASS_THROUGH)
@@ -79,10 +81,11 @@ def worker(address: str, slots: int | None, memory: float, grader_memory: float,
     try:
         click.echo(f"MovieLens 100K: {locate_movielens(download=False)}", err=True)
     except DatasetError as error:
-        click.echo(f"MovieLens 100K is not here yet ({error}) It is downloaded for the first notebook graded on it.", err=True)
+        named = os.environ.get(DATA_DIR_ENV)
+        click.echo(f"MovieLens 100K: {error}" if named else "MovieLens 100K is not in the cache here yet: the first notebook graded here downloads it (`grader fetch-data` does it now).", err=True)
     click.echo(f"{slots} grading slot(s), {memory:g} GiB per kernel and {grader_memory:g} GiB per grading process each.", err=True)
     arguments = [
         address, "--nthreads", str(slots), "--nworkers", "1", "--resources", f"{GRADING_SLOT}={slots}",
         "--memory-limit", str(int(slots * per_slot)), *dask_options,
     ]
-    _run_dask("worker", arguments, dict(os.environ))
+    _run_dask("worker", arguments, QUIET_DASK)

@@ -34,6 +34,10 @@ SESSIONS_KEPT = 4
 log = logging.getLogger("grader.cluster")
 
 
+class WorkerSetupError(RuntimeError):
+    """This worker cannot grade with the options it was sent; the message says why."""
+
+
 def grade_notebook(notebook: dict, path: str, options: dict) -> str:
     """Grade one notebook on this worker.
 
@@ -59,7 +63,7 @@ def grade_notebook(notebook: dict, path: str, options: dict) -> str:
     try:
         session = SESSIONS.acquire(options, _slots(worker))
     except Exception as error:  # the same for every notebook sent here: the client stops the batch
-        return json.dumps({"setup_error": f"The worker {worker.address} cannot grade: {error}"})
+        return json.dumps({"setup_error": f"The worker {worker.address} cannot grade: {str(error) or type(error).__name__}"})
     try:
         with tempfile.TemporaryDirectory(prefix="recsys-grader-notebook-") as folder:
             local = recreate_notebook(notebook, Path(folder), path)
@@ -93,10 +97,6 @@ def _named_as_the_client(report: SubmissionReport, local: Path, path: str) -> Su
     """``report`` of this worker's copy of the notebook, naming it by the client's ``path``."""
     error = report.error.replace(str(local), path) if report.error else report.error
     return replace(report, submission=path, error=error)
-
-
-class WorkerSetupError(RuntimeError):
-    """This worker cannot grade with the options it was sent; the message says why."""
 
 
 @dataclass

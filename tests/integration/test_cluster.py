@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.cluster import ALLOWED_FAILURES, GRADING_SLOT
+from grader.cluster import ALLOWED_FAILURES, GRADING_SLOT, SCHEDULER_CONFIG
 from grader.sandbox import strongest_level
 from sample_notebooks import CONSTANT_PREDICTOR, HONEST_EXPLICIT, broken_notebooks, notebook, write
 
@@ -89,7 +89,7 @@ def worker_pids(client) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def cluster():
     """Two worker processes of one grading slot each, on loopback; a lost notebook is retried at most twice."""
-    with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
+    with dask.config.set(SCHEDULER_CONFIG):
         with distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, resources={GRADING_SLOT: 1}, host="127.0.0.1", dashboard_address=":0",
         ) as local, distributed.Client(local) as client:
@@ -225,52 +225,71 @@ def test_ctrl_c_cancels_the_notebooks_on_the_workers(tmp_path: Path, cluster) ->
     assert not any(cluster.processing().values()), "the workers still grade the cancelled notebooks"
 
 
-def _start(command: list[str]) -> subprocess.Popen:
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+def _start(command: list[str], **environment: str) -> subprocess.Popen:
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env={**os.environ, **environment})
 
 
-def test_a_notebook_whose_worker_is_lost_three_times_gets_a_row_saying_so(tmp_path: Path) -> None:
-    """On a cluster the grader starts (`grader scheduler`, `grader worker`): lost twice, graded
-    again twice; lost a third time, its row says so, and the next notebook is graded normally."""
-    (tmp_path / "class").mkdir()
-    write(tmp_path / "class", "a_doomed", notebook("import time\ntime.sleep(30)", HONEST_EXPLICIT))
-    write(tmp_path / "class", "b_honest", notebook(HONEST_EXPLICIT))
-    scheduler_file = tmp_path / "scheduler.json"
+@pytest.fixture(scope="module")
+def grader_cluster(tmp_path_factory):
+    """A cluster the grader starts: `grader scheduler` and one `grader worker` of one slot, which
+    finds no MovieLens (its GRADER_DATA_DIR names a missing folder)."""
+    scheduler_file = tmp_path_factory.mktemp("scheduler") / "scheduler.json"
     processes = [_start([str(BIN / "grader"), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", str(scheduler_file)])]
     try:
         deadline = time.monotonic() + 60
         while not scheduler_file.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
         address = json.loads(scheduler_file.read_text())["address"]
-        processes.append(_start([str(BIN / "grader"), "worker", address, "--slots", "1", "--memory", "1", "--grader-memory", "1", "--no-dashboard"]))
+        worker = [str(BIN / "grader"), "worker", address, "--slots", "1", "--memory", "1", "--grader-memory", "1", "--no-dashboard"]
+        processes.append(_start(worker, GRADER_DATA_DIR="/nonexistent/ml-100k"))
         with distributed.Client(address) as client:
             client.wait_for_workers(1, timeout=60)
-            info = next(iter(client.scheduler_info()["workers"].values()))
-            assert info["resources"] == {GRADING_SLOT: 1} and info["nthreads"] == 1 and info["memory_limit"] == 2 * 2**30
-            kills: list[str] = []
-
-            def kill_the_doomed_notebooks_worker() -> None:
-                while len(kills) <= ALLOWED_FAILURES:
-                    busy = _busy(client, 1)
-                    worker, keys = next(iter(busy.items()))
-                    if str(keys[0]).startswith("grade-0-") and worker not in kills:
-                        time.sleep(1)
-                        os.kill(worker_pids(client)[worker], signal.SIGKILL)
-                        kills.append(worker)
-
-            killer = threading.Thread(target=kill_the_doomed_notebooks_worker, daemon=True)
-            killer.start()
-            result = grade(str(tmp_path / "class"), *FAST, "--quiet", "--format", "json", "--scheduler", address)
-            killer.join(timeout=10)
-        assert result.returncode == 0, result.stderr
-        doomed, honest = json.loads(result.stdout)
-        assert len(kills) == ALLOWED_FAILURES + 1
-        assert doomed["error"].startswith(f"Grading stopped: the cluster lost the worker grading this notebook {ALLOWED_FAILURES + 1} times")
-        assert honest["score"] == honest["max_score"] == 20
+            yield client
     finally:
         for process in processes:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)
+
+
+def test_grader_worker_offers_its_slots_and_their_memory(grader_cluster) -> None:
+    info = next(iter(grader_cluster.scheduler_info()["workers"].values()))
+    assert info["resources"] == {GRADING_SLOT: 1} and info["nthreads"] == 1 and info["memory_limit"] == 2 * 2**30
+
+
+def test_a_worker_that_cannot_grade_stops_the_batch_and_says_why(tmp_path: Path, grader_cluster) -> None:
+    path = write(tmp_path, "honest", notebook(HONEST_EXPLICIT))
+    gradebook = tmp_path / "grades.csv"
+    result = grade(str(path), "--dataset", "movielens", "--quiet", "--gradebook", str(gradebook), "--scheduler", grader_cluster.scheduler.address)
+    assert result.returncode == 2, result.stderr
+    assert "cannot grade: MovieLens folder /nonexistent/ml-100k ($GRADER_DATA_DIR) does not exist" in result.stderr
+    assert "grade again with --resume" in result.stderr and len(rows(gradebook)) == 0
+
+
+def test_a_notebook_whose_worker_is_lost_three_times_gets_a_row_saying_so(tmp_path: Path, grader_cluster) -> None:
+    """Lost twice, graded again twice; lost a third time, its row says so, and the next notebook
+    is graded normally."""
+    (tmp_path / "class").mkdir()
+    write(tmp_path / "class", "a_doomed", notebook("import time\ntime.sleep(30)", HONEST_EXPLICIT))
+    write(tmp_path / "class", "b_honest", notebook(HONEST_EXPLICIT))
+    client, kills = grader_cluster, []
+
+    def kill_the_doomed_notebooks_worker() -> None:
+        while len(kills) <= ALLOWED_FAILURES:
+            worker, keys = next(iter(_busy(client, 1).items()))
+            if str(keys[0]).startswith("grade-0-") and worker not in kills:
+                time.sleep(1)
+                os.kill(worker_pids(client)[worker], signal.SIGKILL)
+                kills.append(worker)
+
+    killer = threading.Thread(target=kill_the_doomed_notebooks_worker, daemon=True)
+    killer.start()
+    result = grade(str(tmp_path / "class"), *FAST, "--quiet", "--format", "json", "--scheduler", client.scheduler.address)
+    killer.join(timeout=10)
+    assert result.returncode == 0, result.stderr
+    doomed, honest = json.loads(result.stdout)
+    assert len(kills) == ALLOWED_FAILURES + 1
+    assert doomed["error"].startswith(f"Grading stopped: the cluster lost the worker grading this notebook {ALLOWED_FAILURES + 1} times")
+    assert honest["score"] == honest["max_score"] == 20
 
 
 @pytest.mark.parametrize("address", ["nowhere", "tcp://127.0.0.1:1"])

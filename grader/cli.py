@@ -17,7 +17,7 @@ from grader.batch import GradingInterrupted, batch_paths, grade_batch
 from grader.cluster import ClusterUnavailable, connect_cluster
 from grader.cluster.command import scheduler as cluster_scheduler
 from grader.cluster.command import worker as cluster_worker
-from grader.config import ConfigError
+from grader.config import ConfigError, new_split_seed
 from grader.data.assignment import DATASETS, PARTS
 from grader.data.movielens import DatasetError
 from grader.grading import GradingOptions, GradingSession
@@ -43,7 +43,7 @@ Exit codes:
   4  --fail-under: a report scored below the pass mark (a file that could not be graded counts as 0)
   130  stopped by Ctrl-C or SIGTERM (what had finished is written, and kept in the journal)
 \b
-Instructor commands: `grader templates`, `grader calibrate`, `grader sandbox`, `grader env`, `grader fetch-data`,
+Instructor commands: `grader templates`, `grader calibrate`, `grader sandbox`, `grader env`, `grader new-seed`, `grader fetch-data`,
 `grader ci github|gitlab`, `grader gradescope-bundle`, `grader handout`, `grader scheduler`, `grader worker`."""
 
 
@@ -290,6 +290,12 @@ def calibrate(solutions: Path, output: Path, seeds: str, data_dir, dataset: str,
         summary = ", ".join(f"{k} {v['mean']:.4f} ± {v['std']:.4f}" for k, v in entry["metrics"].items())
         click.echo(f"{name}: {summary}")
     click.echo(f"wrote {output}")
+
+
+@main.command(name="new-seed")
+def new_seed() -> None:
+    """Print a new secret partition seed (128 random bits) for GRADER_SPLIT_SEED."""
+    click.echo(new_split_seed())
 
 
 @main.command(name="sandbox")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import tomllib
 from dataclasses import dataclass, fields
 from importlib import resources
@@ -14,8 +15,28 @@ BASELINES = {"explicit": ("global_mean", "user_item_biases"), "sequence": ("popu
 POINT_KEYS = ("ran", "valid", "beats_baseline", "target")
 
 
+SECRET_SEED_MIN = 2**64
+"""A secret seed below this could be found by trying every seed inside the kernel."""
+
+
 class ConfigError(ValueError):
     """The configuration file is malformed; the message names the file and the key."""
+
+
+def new_split_seed() -> int:
+    """A secret partition seed of 128 random bits: beyond any search."""
+    return secrets.randbits(128) | SECRET_SEED_MIN
+
+
+def weak_secret_seed(seed: int) -> str | None:
+    """Why ``seed``, when it is not the packaged public one, is too short to stay secret (else None)."""
+    if seed == load_config().seed or seed >= SECRET_SEED_MIN:
+        return None
+    return (
+        f"The split seed {seed} is not the public one, but it is short: a notebook can find it by trying every seed "
+        f"up to it, and with it the hidden split and the secret ids. A secret seed needs at least 20 digits: "
+        f"make one with `grader new-seed` and pass it in GRADER_SPLIT_SEED."
+    )
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import numpy as np
 
 from grader.checks.context import CheckContext
 from grader.checks.plugin import CheckResult, run_checks
-from grader.config import AssignmentConfig, load_config
+from grader.config import AssignmentConfig, ConfigError, load_config, weak_secret_seed
 from grader.data.anonymisation import Anonymisation
 from grader.data.assignment import PARTS, PUBLIC_DATA_ENV, AssignmentSplit, assignment_split, load_dataset, stage_public
 from grader.evaluation import CONTRACT_FUNCTIONS, RATINGS_BATCH, SEQUENCES_BATCH, baseline_metrics, score_next_items, score_ratings
@@ -80,6 +80,11 @@ class GradingSession:
             sandbox_level, self.sandbox_warning = choose_level(options.sandbox)
         else:
             self.sandbox_warning = None
+        weak = weak_secret_seed(self.config.seed)
+        if weak and options.sandbox == "strict":
+            raise ConfigError(f"--sandbox strict refuses this seed. {weak}")
+        if weak:
+            self.sandbox_warning = "\n".join(filter(None, [self.sandbox_warning, f"WARNING: {weak}"]))
         self.sandbox_level = sandbox_level
         cores = os.cpu_count() or 1
         self.threads = max(1, cores // max(1, options.jobs))

@@ -59,7 +59,7 @@ class Anonymisation:
     @classmethod
     def from_seed(cls, seed: int, num_users: int, num_items: int) -> Anonymisation:
         """The id space of partition seed ``seed`` for id ranges of these sizes (padding included)."""
-        rng = np.random.default_rng([_STREAM, int(seed) % 2**63])
+        rng = np.random.default_rng([_STREAM, int(seed)])
         users = np.r_[0, 1 + rng.permutation(num_users - 1)].astype(np.int64)
         items = np.r_[0, 1 + rng.permutation(num_items - 1)].astype(np.int64)
         return cls(users, items, int(seed))
@@ -67,7 +67,7 @@ class Anonymisation:
     def row_order(self, rows: int, purpose: str) -> np.ndarray:
         """A secret permutation of ``rows`` rows, one per ``purpose`` (e.g. ``"explicit"``)."""
         tag = int.from_bytes(purpose.encode()[:8].ljust(8, b"\0"), "little")
-        return np.random.default_rng([_STREAM, int(self.seed) % 2**63, tag]).permutation(rows)
+        return np.random.default_rng([_STREAM, int(self.seed), tag]).permutation(rows)
 
     def public(self, interactions: Interactions) -> Interactions:
         """``interactions`` as the kernel sees them: permuted ids, time as order, rows by (user, time)."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -22,7 +21,7 @@ from pathlib import Path
 import click
 
 from grader.batch import batch_paths
-from grader.config import ConfigError, load_config
+from grader.config import ConfigError, load_config, new_split_seed, weak_secret_seed
 from grader.data.assignment import DATASETS, PARTS
 from grader.data.movielens import DatasetError, file_sha256, locate_movielens, movielens_facts
 from grader.instructor.release import fill_kit, torch_pin, zip_archive
@@ -34,7 +33,11 @@ from grader.reports.model import SHORT_TITLES
 
 ROOT_ENV = "AUTOGRADER_ROOT"
 CONFIG_FILE, SEED_FILE, DATA_FOLDER = "assignment.toml", "split-seed", "ml-100k"
-NO_NOTEBOOK = "No notebook (.ipynb) was found in your submission: upload the notebook file(s) you worked in."
+NO_NOTEBOOK = "No notebook (.ipynb) was found in your submission: upload the notebook you worked in."
+MANY_NOTEBOOKS = (
+    "Your submission holds several notebooks ({names}); only one is graded. Submit again with the one "
+    "notebook that defines your graded function."
+)
 
 
 def _grade_options(dataset: str, part: str | None, timeout: float) -> list[str]:
@@ -90,7 +93,7 @@ def build_bundle(
         f"dist/{wheel}": content,
         CONFIG_FILE: Path(config).read_bytes() if config else resources.files("grader").joinpath(CONFIG_FILE).read_bytes(),
         REFERENCES_FILE: Path(references).read_bytes() if references else resources.files("grader.datafiles").joinpath(REFERENCES_FILE).read_bytes(),
-        SEED_FILE: f"{secrets.randbelow(2**31 - 1) + 1 if split_seed is None else split_seed}\n".encode(),
+        SEED_FILE: f"{new_split_seed() if split_seed is None else split_seed}\n".encode(),
     }
     if data_dir is not None:
         files.update({f"{DATA_FOLDER}/{name}": data for name, data in _movielens_files(Path(data_dir)).items()})
@@ -132,8 +135,11 @@ def grade_submission(root: Path, grade_options: list[str]) -> dict:
     autograder's log, for the instructor); the seed goes to it in ``GRADER_SPLIT_SEED``.
     """
     source, submission = root / "source", root / "submission"
-    if not batch_paths([submission]):
+    notebooks = batch_paths([submission])
+    if not notebooks:
         return {"score": 0.0, "output": NO_NOTEBOOK, "tests": []}
+    if len(notebooks) > 1:  # each would be scored on its own: copies must not add up
+        return {"score": 0.0, "output": MANY_NOTEBOOKS.format(names=", ".join(sorted(notebooks.values()))), "tests": []}
     env = {**os.environ, "GRADER_SPLIT_SEED": (source / SEED_FILE).read_text().strip(), "GRADER_CACHE_DIR": str(root / "cache")}
     if (source / DATA_FOLDER).is_dir():
         env["GRADER_DATA_DIR"] = str(source / DATA_FOLDER)
@@ -176,6 +182,8 @@ def gradescope_bundle(output, config, references, split_seed, part, dataset, tim
     click.echo(f"Upload it as the assignment's autograder (zip file upload) on an Ubuntu base image; allow it at least {minutes} minutes per submission.")
     if split_seed is None:
         click.echo(f"The split seed is new and secret; to grade elsewhere on the same split: GRADER_SPLIT_SEED=$(unzip -p {output} {SEED_FILE}) grade ...")
+    elif weak_secret_seed(split_seed):
+        click.secho(f"WARNING: {weak_secret_seed(split_seed)}", fg="yellow", err=True)
 
 
 @click.command(name="gradescope-run")

@@ -16,13 +16,16 @@ from grader.reports.model import SHORT_TITLES, PartReport, SubmissionReport
 from grader.reports.passmark import PassMark
 
 CELL_CHARS = 160
-_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 
 
 def _text(value: object, limit: int = CELL_CHARS) -> str:
-    """``value`` on one line, bounded, with Markdown's inline syntax escaped."""
+    """``value`` on one line, bounded, as a code span: nothing in it is a link, a mention, a
+    reference or markup (a table's ``|`` escaped, as GitHub's tables need even in code)."""
     flat = " ".join(clean_text(value, limit).split())
-    return _SPECIAL.sub(r"\\\1", flat)
+    if not flat:
+        return ""
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", flat)), default=0) + 1)
+    return f"{fence} {flat.replace('|', chr(92) + '|')} {fence}"
 
 
 def _number(value: float | None) -> str:

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 GRADER = str(Path(sys.executable).parent / "grader")
 CONSTANT = "import numpy as np\n\ndef predict_ratings(user_ids, item_ids):\n    return np.full(len(user_ids), 3.5)"
-SEED = "424242"
+SEED = "271828182845904523536028747135266249775"
 needs_full = pytest.mark.skipif(strongest_level() != "full", reason="class grading uses --sandbox strict: needs root, bubblewrap and cgroups")
 
 

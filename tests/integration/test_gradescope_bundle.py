@@ -22,7 +22,7 @@ import pytest
 from grader.data import assignment_split, synthetic_interactions
 from grader.data.movielens import DatasetError
 from grader.instructor.gradescope import NO_NOTEBOOK, build_bundle, grade_submission, merge_results
-from sample_notebooks import notebook, write
+from sample_notebooks import CONSTANT_PREDICTOR, notebook, write
 
 pytestmark = pytest.mark.slow
 GRADER = str(Path(sys.executable).parent / "grader")
@@ -117,7 +117,16 @@ def test_a_submission_without_a_notebook_gets_a_result(tmp_path: Path) -> None:
     assert document["score"] == 0 and document["output"] == NO_NOTEBOOK
 
 
-def test_several_reports_merge_into_one_result() -> None:
+def test_copies_of_a_notebook_never_add_up(tmp_path: Path) -> None:
+    (tmp_path / "submission").mkdir()
+    for name in ("copy1.ipynb", "copy2.ipynb"):
+        write(tmp_path / "submission", name.removesuffix(".ipynb"), notebook(CONSTANT_PREDICTOR.replace("if LEAKS", "if False")))
+    document = grade_submission(tmp_path, [])
+    jsonschema.validate(document, SCHEMA)
+    assert document["score"] == 0 and "only one is graded" in document["output"] and "copy1.ipynb, copy2.ipynb" in document["output"]
+
+
+def test_the_parts_of_one_notebook_merge_into_one_result() -> None:
     def document(name: str, part: str, score: float) -> dict:
         test = {"name": "The notebook ran to the end", "score": score, "max_score": 1, "status": "passed", "output": "", "visibility": "visible"}
         return {"score": score, "execution_time": 2.0, "output": "ran", "tests": [test], "extra_data": {"submission": f"/autograder/submission/{name}", "part": part}}

@@ -24,7 +24,7 @@ from grader.grading import GradingSession
 from sample_notebooks import HONEST_EXPLICIT, notebook, write
 
 pytestmark = pytest.mark.slow
-SECRET_SEED = 918273
+SECRET_SEED = 271828182845904523536028747135266249775
 METRIC_CHECKS = ("The metric beats the baseline", "The metric reaches the target")
 
 LOOKUP = """
@@ -206,7 +206,7 @@ def test_the_same_trick_under_a_secret_seed_finds_nothing(folder, secret_seed, h
 def test_labels_embedded_in_the_notebook_are_flagged_with_the_cell(folder, public_seed) -> None:
     report = public_seed.grade(write(folder, "embedded", notebook("print('hello')", _embedded_lookup())))
     assert report.flagged
-    assert report.flags[0].startswith("Code cell 2 of 2 holds a string literal of ")
+    assert report.flags[0].startswith("Code cell 2 of 2 holds ") and "characters of string literals" in report.flags[0]
     assert all(_tests(report)[name].score == 0 for name in METRIC_CHECKS)
 
 
@@ -233,7 +233,8 @@ def _mrr(session, folder: Path, name: str, source: str) -> float:
 def test_the_other_rows_of_a_request_reveal_nothing(folder, secret_seed, model: str, honest: str, attack: str) -> None:
     honest_mrr = _mrr(secret_seed, folder, f"{model}_honest", honest)
     attack_mrr = _mrr(secret_seed, folder, f"{model}_attack", attack)
-    assert attack_mrr <= honest_mrr + 0.002, (model, honest_mrr, attack_mrr)
+    # about 120 synthetic rows: 0.005 covers their noise; rows grouped by user, as before, gained 0.009
+    assert attack_mrr <= honest_mrr + 0.005, (model, honest_mrr, attack_mrr)
 
 
 def test_the_graded_function_cannot_reach_rows_it_was_not_asked_about(folder, secret_seed) -> None:

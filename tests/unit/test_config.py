@@ -54,3 +54,19 @@ def test_broken_configuration_names_the_file_and_problem(tmp_path: Path, text: s
 def test_missing_configuration_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="Cannot read"):
         load_config(tmp_path / "none.toml")
+
+
+def test_a_short_secret_seed_is_called_out_and_new_seeds_are_long() -> None:
+    from grader.config import SECRET_SEED_MIN, new_split_seed, weak_secret_seed
+
+    assert weak_secret_seed(load_config().seed) is None  # the public seed is public anyway
+    assert "grader new-seed" in weak_secret_seed(918273)
+    seed = new_split_seed()
+    assert seed >= SECRET_SEED_MIN and weak_secret_seed(seed) is None and seed != new_split_seed()
+
+
+def test_strict_grading_refuses_a_short_secret_seed() -> None:
+    from grader.grading import GradingOptions, GradingSession
+
+    with pytest.raises(ConfigError, match="strict refuses this seed"):
+        GradingSession(GradingOptions(dataset="synthetic", split_seed=918273, sandbox="strict"), sandbox_level="full")

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import lzma
+import os
 from dataclasses import replace
 from importlib import resources
+from pathlib import Path
+
+import nbformat
+import numpy as np
 
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
@@ -13,7 +20,8 @@ from grader.integrity import EmbeddedDataLimits, embedded_data, implausible_resu
 from grader.integrity.plausibility import flag_threshold
 from grader.references import Reference
 
-LIMITS = EmbeddedDataLimits(literal_chars=1000, numbers=200, cell_chars=5000)
+REPO = Path(__file__).resolve().parents[2]
+LIMITS = EmbeddedDataLimits(literal_chars=1000, numbers=200, cell_chars=5000, name_chars=200, compressed_bytes=16_000)
 
 
 def _flags(*sources: str) -> list[str]:
@@ -28,11 +36,11 @@ def test_honest_code_is_not_flagged_and_markdown_never_counts() -> None:
 @pytest.mark.parametrize(
     "source, words",
     [
-        ("BLOB = '" + "A" * 1500 + "'", "string literal of 1,500 characters"),
-        ("BLOB = b'" + "A" * 1500 + "'", "string literal of 1,500 characters"),
+        ("BLOB = '" + "A" * 1500 + "'", "1,500 characters of string literals"),
+        ("BLOB = b'" + "A" * 1500 + "'", "1,500 characters of string literals"),
         ("TABLE = [" + ", ".join(str(i) for i in range(300)) + "]", "300 numeric literals"),
         ("x = 1\n" + "\n".join("# " + "d" * 100 for _ in range(20)), "characters of comments"),
-        ("%%capture\n" + "x = '" + "A" * 1500 + "'", "string literal"),
+        ("%%capture\n" + "x = '" + "A" * 1500 + "'", "string literals"),
         ("def broken(:\n" + "A" * 1500, "not valid Python"),
         ("\n".join(f"v{i} = {i}.5" for i in range(150)) + "\n" + "\n".join(f"name_{i} = None" for i in range(300)), "characters long"),
     ],
@@ -67,3 +75,60 @@ def test_without_a_reference_only_an_absolute_bound_flags() -> None:
     rubric = load_config().parts["explicit"]
     assert implausible_result(rubric, 0.1, None) is None
     assert implausible_result(replace(rubric, flag_at=0.5), 0.1, None).startswith("RMSE 0.1000 is below 0.5000")
+
+
+@pytest.mark.parametrize(
+    "sources, words",
+    [
+        ([f"PART{i} = '{'ab' * 300}'" for i in range(10)], None),  # 600 characters per cell: fine
+        (["\n".join(f"P{i} = '{'A' * 90}'" for i in range(12))], "1,080 characters of string literals"),  # many short ones
+        (["P = f'{1}" + "x" * 600 + "{2}" + "y" * 600 + "'"], "characters of string literals"),
+        (["P = 0x" + "f" * 1200], "numbers of 1,445 digits"),
+        (["v" * 300 + " = 1"], "a name of 300 characters"),
+    ],
+)
+def test_data_spread_over_literals_numbers_and_names_is_flagged(sources, words) -> None:
+    flags = _flags(*sources)
+    if words is None:
+        assert flags == []
+    else:
+        assert len(flags) == 1 and words in flags[0], flags
+
+
+def test_data_spread_thinly_over_many_cells_is_flagged_by_its_compressed_size() -> None:
+    cells = [f"CHUNK_{i} = {base64.b85encode(os.urandom(700)).decode()!r}" for i in range(60)]  # 52 KB of noise
+    flags = embedded_data(new_notebook(cells=[new_code_cell(source) for source in cells]), EmbeddedDataLimits(compressed_bytes=16_000))
+    assert flags and flags[-1].startswith("The notebook's code holds") and "once compressed" in flags[-1]
+
+
+@pytest.mark.parametrize("carrier", ["split over cells", "one hex integer", "an f-string's parts", "an identifier"])
+def test_a_lookup_table_cannot_pass_the_scan_in_any_disguise(carrier: str) -> None:
+    payload = os.urandom(24_000).hex()  # 48,000 characters of data
+    cells = {
+        "split over cells": [f"P{k} = {payload[k * 9_000:(k + 1) * 9_000]!r}" for k in range(5)],
+        "one hex integer": [f"P = 0x{payload}"],
+        "an f-string's parts": ["P = f'" + "{0}".join(payload[k * 9_000:(k + 1) * 9_000] for k in range(5)) + "'"],
+        "an identifier": [f"p{payload} = 1"],
+    }[carrier]
+    assert embedded_data(new_notebook(cells=[new_code_cell(cell) for cell in cells]))
+
+
+@pytest.mark.movielens
+def test_movielens_carried_in_cells_below_every_per_cell_bound_is_flagged(movielens_dir) -> None:
+    """All of MovieLens 100K (which pairs are rated, and the stars), as compact as lzma makes it,
+    in cells of 9,000 characters: the compressed size of the code gives it away."""
+    data = np.loadtxt(movielens_dir / "u.data", dtype=np.int64)
+    users, items, ratings = data[:, 0], data[:, 1], data[:, 2]
+    rated = np.zeros((943, 1682), bool)
+    rated[users - 1, items - 1] = True
+    order = np.lexsort((items, users))
+    blob = lzma.compress(np.packbits(rated).tobytes() + (ratings[order] - 1).astype(np.uint8).tobytes(), preset=9 | lzma.PRESET_EXTREME)
+    text = base64.b85encode(blob).decode()
+    cells = [f"P{k:03d} = {text[start:start + 9_000]!r}" for k, start in enumerate(range(0, len(text), 9_000))]
+    flags = embedded_data(new_notebook(cells=[new_code_cell(cell) for cell in cells]))
+    assert flags == [flags[-1]] and flags[-1].startswith("The notebook's code holds")
+
+
+def test_the_solutions_are_far_below_every_bound() -> None:
+    for name in ("explicit_feedback.ipynb", "implicit_sequence.ipynb"):
+        assert embedded_data(nbformat.read(REPO / "solutions" / name, as_version=4)) == []

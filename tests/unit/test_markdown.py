@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from grader.checks.plugin import CheckResult
@@ -11,7 +13,10 @@ from grader.reports.model import PartReport, SubmissionReport
 from grader.reports.passmark import PassMark
 from markdown_tables import render, table_rows
 
-HOSTILE = "NameError: x | <script>alert(1)</script> [click](http://evil.example) ![img](http://evil.example/i.png) **bold**\nsecond line"
+HOSTILE = (
+    "NameError: x | <script>alert(1)</script> [click](http://evil.example) ![img](http://evil.example/i.png) **bold** "
+    "see https://evil.example/regrade (cc @instructor, #1) www.evil.example\nsecond line"
+)
 
 
 def _part(part: str, metric: str, value: float, problems: list[CellProblem] = (), flags: list[str] = ()) -> PartReport:
@@ -48,6 +53,9 @@ def test_what_a_submission_wrote_stays_text(reports) -> None:
     html = render(render_markdown(reports))
     assert "<script" not in html and "<a " not in html and "<img" not in html and "<strong>bold" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "[click](http://evil.example)" in html
+    # GitHub turns bare addresses, @mentions and #references into links, except inside code
+    outside_code = re.sub(r"<code>.*?</code>", "", html, flags=re.S)
+    assert not any(word in outside_code for word in ("evil.example", "@instructor", "#1"))
 
 
 def test_pass_mark_column_and_overview(reports) -> None:

@@ -17,7 +17,8 @@ fi
 
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q torch==@torch@ --index-url https://download.pytorch.org/whl/cpu
-"$VENV/bin/python" -m pip install -q "$SOURCE/@wheel@"
+"$VENV/bin/python" -m pip install -q "$SOURCE/@wheel@"  # with its dependencies
+"$VENV/bin/python" -m pip install -q --no-deps --force-reinstall "$SOURCE/@wheel@"  # this grader, whatever else is installed
 @fetch_data@
 
 # Only root may read the bundle (split seed, configuration) and the dataset cache: the kernels run

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,6 +29,7 @@ from grader.references import load_references, reference_for
 from grader.reports.model import METRIC_KEYS, PartReport, SubmissionReport
 from grader.sandbox import KernelSandbox, Limits, choose_level
 from grader.submission import SubmissionError, read_submission
+from grader.tempfolders import make_temp_folder
 
 
 @dataclass
@@ -92,7 +92,7 @@ class GradingSession:
         self.placement: dict = {}  # where a supervisor wants kernels: a leased uid, a cgroup folder
         self._dataset = load_dataset(options.dataset, options.data_dir)
         self.anonymisation = Anonymisation.from_seed(self.config.seed, self._dataset.num_users, self._dataset.num_items)
-        self._staging = Path(tempfile.mkdtemp(prefix="recsys-grader-public-"))
+        self._staging = make_temp_folder("public")
         self._splits: dict[str, AssignmentSplit] = {}
         self._baselines: dict[str, dict] = {}
         self._staged: dict[str, Path] = {}

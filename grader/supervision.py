@@ -36,6 +36,7 @@ from grader.grading import GradingSession
 from grader.reports.model import SubmissionReport
 from grader.sandbox.cgroups import CGROUP_ROOT, GROUP_NAME, KernelCgroup, remove_tree
 from grader.sandbox.mounts import can_mount, enter_private_mount_namespace
+from grader.tempfolders import make_temp_folder, remove_folders_of_dead_processes
 from grader.sandbox.uids import UidLease, clear_keyrings, kill_processes_of_uid
 
 MAX_REPORT_BYTES = 64 * 1024 * 1024
@@ -43,9 +44,8 @@ MAX_REPORT_BYTES = 64 * 1024 * 1024
 SLACK_SECONDS = 120.0
 """Beyond the notebook's and the prediction's time limits, before a grading process is killed."""
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
-RUN_PREFIX = "recsys-grader-run-"
-"""Temporary folders of supervisors: ``recsys-grader-run-<pid>-<random>``; their jobs' cgroups
-are ``recsys-grader/job-<pid>-<number>``."""
+# Supervisors' folders are recsys-grader-run-<pid>-<random> (grader.tempfolders); their jobs'
+# cgroups are recsys-grader/job-<pid>-<number>.
 _JOB_NUMBERS = itertools.count(1)
 """Numbers the jobs of this process, so that supervisors in several threads (a cluster worker's
 grading slots) never share a job's folder or cgroup."""
@@ -94,7 +94,7 @@ class Supervisor:
     def __init__(self, session: GradingSession, root: Path | None = None):
         self.session = session
         sweep_dead_supervisors()
-        self.root = Path(root) if root is not None else Path(tempfile.mkdtemp(prefix=f"{RUN_PREFIX}{os.getpid()}-"))
+        self.root = Path(root) if root is not None else make_temp_folder("run")
         os.chmod(self.root, 0o711)  # kernels under dropped uids traverse it to their own folders
         self.running: dict[int, GradingJob] = {}
 
@@ -230,9 +230,7 @@ def sweep_dead_supervisors() -> None:
     """Remove what the jobs of supervisors that were killed left behind: their folders, and their
     cgroups with any process still in them (a cluster worker killed with its grading slots, a
     ``grade`` killed with SIGKILL). A supervisor's things carry its pid; a live one keeps its own."""
-    for folder in Path(tempfile.gettempdir()).glob(f"{RUN_PREFIX}*"):
-        if not _alive(folder.name[len(RUN_PREFIX) :].split("-")[0]):
-            shutil.rmtree(folder, ignore_errors=True)
+    remove_folders_of_dead_processes()
     hierarchies = [CGROUP_ROOT, *(path for path in CGROUP_ROOT.iterdir() if path.is_dir())] if CGROUP_ROOT.is_dir() else []
     jobs = {group.name for hierarchy in hierarchies for group in (hierarchy / GROUP_NAME).glob("job-*") if group.is_dir()}
     for name in jobs:

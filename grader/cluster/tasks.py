@@ -10,10 +10,10 @@ made by the grader, never anything the kernel produced.
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import shutil
-import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -27,6 +27,7 @@ from grader.cluster import GRADING_SLOT
 from grader.cluster.payload import grader_fingerprint, options_fingerprint, recreate_notebook, recreate_options
 from grader.grading import GradingSession
 from grader.reports.model import SubmissionReport
+from grader.tempfolders import make_temp_folder
 from grader.supervision import grade_supervised
 
 SESSIONS_KEPT = 4
@@ -65,9 +66,12 @@ def grade_notebook(notebook: dict, path: str, options: dict) -> str:
     except Exception as error:  # the same for every notebook sent here: the client stops the batch
         return json.dumps({"setup_error": f"The worker {worker.address} cannot grade: {str(error) or type(error).__name__}"})
     try:
-        with tempfile.TemporaryDirectory(prefix="recsys-grader-notebook-") as folder:
-            local = recreate_notebook(notebook, Path(folder), path)
+        folder = make_temp_folder("notebook")
+        try:
+            local = recreate_notebook(notebook, folder, path)
             graded = grade_supervised(session, local, _cancellation(worker))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
     finally:
         SESSIONS.release(session)
     if graded is None:
@@ -119,6 +123,13 @@ class SessionCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._entries: OrderedDict[str, _CachedSession] = OrderedDict()
+        atexit.register(self.close)  # a worker that shuts down leaves no staged data behind
+
+    def close(self) -> None:
+        """Close every session (their staged data and recreated files go with them)."""
+        with self._lock:
+            while self._entries:
+                self._entries.popitem()[1].close()
 
     def acquire(self, options: dict, slots: int) -> GradingSession:
         """The prepared session for ``options`` (built on first use); :meth:`release` it after.
@@ -160,7 +171,7 @@ def _prepared(options: dict, slots: int) -> _CachedSession:
             "it runs another build of the grader than the machine that sent the notebooks (their code or packaged "
             "data differ). Install the same version here and there (for example the same wheel)."
         )
-    folder = Path(tempfile.mkdtemp(prefix="recsys-grader-options-"))
+    folder = make_temp_folder("options")
     session = None
     try:
         session = GradingSession(recreate_options(options, folder, slots))

@@ -21,7 +21,6 @@ import os
 import shutil
 import signal
 import sys
-import tempfile
 from pathlib import Path
 
 from grader.sandbox.bubblewrap import WORKDIR, bwrap_args
@@ -29,6 +28,7 @@ from grader.sandbox.cgroups import GROUP_NAME, KernelCgroup
 from grader.sandbox.limits import Limits
 from grader.sandbox.mounts import can_mount, mount_tmpfs, unmount
 from grader.sandbox.uids import UidLease, clear_keyrings, kill_processes_of_uid
+from grader.tempfolders import make_temp_folder
 
 RUNTIME_BYTES, RUNTIME_FILES = 1024 * 1024, 64
 """The runtime folder holds a connection file and five sockets."""
@@ -96,7 +96,7 @@ class KernelSandbox:
         self.timeout = timeout
         self.device = device
         self.threads = threads
-        self.job_dir = Path(tempfile.mkdtemp(prefix="recsys-grader-"))
+        self.job_dir = make_temp_folder("kernel")
         self.runtime_dir = self.job_dir / "runtime"
         self.runtime_dir.mkdir()
         self.writable: dict[str, Path] = {}  # tmpfs folders by where the kernel sees them

@@ -185,13 +185,13 @@ def _unleased(uid: int) -> bool:
 def _made_by_a_finished_grader(name: str) -> bool:
     """Whether a job folder or cgroup named ``...-PID-...`` belongs to this process or a dead one
     (a grader still running elsewhere owns its own)."""
-    pid = int(name.split("-")[-2] if name.startswith("recsys-grader-run-") else name.split("-")[1])
+    pid = int(name.split("-")[-2] if name.startswith("recsys-grader-") else name.split("-")[1])
     return pid == os.getpid() or not Path(f"/proc/{pid}").exists()
 
 
 def _leftovers() -> list[str]:
     """Job folders, cgroups and processes of sandbox uids that outlived the graders that made them."""
-    found = [str(path) for path in Path("/tmp").glob("recsys-grader-run-*") if _made_by_a_finished_grader(path.name)]
+    found = [str(path) for path in Path("/tmp").glob("recsys-grader-*-*-*") if path.is_dir() and _made_by_a_finished_grader(path.name)]
     for hierarchy in [CGROUP_ROOT, *CGROUP_ROOT.iterdir()]:
         group = hierarchy / GROUP_NAME
         if group.is_dir():

@@ -10,6 +10,7 @@ same for both.
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Protocol
 
 from tqdm import tqdm
 
+from grader.execution.untrusted import printable_path
 from grader.grading import GradingOptions, GradingSession
 from grader.reports.journal import Journal
 from grader.reports.model import SubmissionReport
@@ -98,14 +100,21 @@ class LocalGrading:
 
 def batch_paths(paths: list[Path]) -> dict[Path, str]:
     """Each notebook file of ``paths`` and its path relative to the folder it was found in (its
-    name when it was given directly), which names its feedback page."""
+    name when it was given directly), which names its feedback page. Links found in a folder are
+    listed, not followed, so that they get a row saying they cannot be graded: a submission that
+    links to the solutions or to a classmate's notebook is never graded as that file."""
     found: dict[Path, str] = {}
     for path in paths:
-        if path.is_dir():
-            for notebook in sorted(p for p in path.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts):
-                found[notebook] = notebook.relative_to(path).as_posix()
+        if path.is_dir() and not path.is_symlink():
+            notebooks = []
+            for folder, subfolders, files in os.walk(path):  # links to folders are listed, not entered
+                subfolders[:] = [name for name in subfolders if name != ".ipynb_checkpoints"]
+                notebooks += [Path(folder) / name for name in subfolders if name.endswith(".ipynb") or (Path(folder) / name).is_symlink()]
+                notebooks += [Path(folder) / name for name in files if name.endswith(".ipynb")]
+            for notebook in sorted(notebooks):
+                found[notebook] = printable_path(notebook.relative_to(path).as_posix())
         else:
-            found[path] = path.name
+            found[path] = printable_path(path.name)
     return found
 
 
@@ -135,7 +144,7 @@ def grade_batch(
     """
     relative = [(names or {}).get(path, Path(path).name) for path in paths]
     finished = journal.start(resume) if journal is not None else {}
-    reports = {index: finished[str(path)] for index, path in enumerate(paths) if str(path) in finished}
+    reports = {index: finished[key] for index, key in enumerate(map(printable_path, paths)) if key in finished}
     queue = deque(index for index in range(len(paths)) if index not in reports)
     retry: list[int] = []
     retried: set[int] = set()

@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 
 from grader.data.assignment import PARTS
-from grader.execution.untrusted import clean_text
+from grader.execution.untrusted import clean_text, printable_path
 
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
 DEFINITIONS = {
@@ -39,39 +39,47 @@ class Submission:
 
 def read_notebook(path: Path) -> tuple[nbformat.NotebookNode, list[str]]:
     """Parse and validate a notebook file; return it (as nbformat 4) and notes about conversions."""
+    shown = printable_path(path)
+    if path.is_symlink():
+        raise SubmissionError(
+            f"{shown} is a symbolic link, not a notebook file; links are not followed when grading. Submit the "
+            f".ipynb file itself (in Jupyter: File > Download)."
+        )
     if not path.exists():
-        raise SubmissionError(f"{path} does not exist. Check the file name.")
+        raise SubmissionError(f"{shown} does not exist. Check the file name.")
     if path.is_dir():
-        raise SubmissionError(f"{path} is a folder, not a notebook. Submit the .ipynb file itself.")
+        raise SubmissionError(f"{shown} is a folder, not a notebook. Submit the .ipynb file itself.")
     size = path.stat().st_size
     if size == 0:
-        raise SubmissionError(f"{path} is empty (0 bytes). Save the notebook in Jupyter and submit it again.")
+        raise SubmissionError(f"{shown} is empty (0 bytes). Save the notebook in Jupyter and submit it again.")
     if size > MAX_NOTEBOOK_BYTES:
         raise SubmissionError(
-            f"{path} is {size / 2**20:.0f} MB, more than the {MAX_NOTEBOOK_BYTES // 2**20} MB limit. Clear the "
+            f"{shown} is {size / 2**20:.0f} MB, more than the {MAX_NOTEBOOK_BYTES // 2**20} MB limit. Clear the "
             f"outputs (Kernel > Restart Kernel and Clear All Outputs), save, and submit again."
         )
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise SubmissionError(f"{path} is a binary file, not a notebook. Submit the .ipynb file saved by Jupyter.") from None
+        raise SubmissionError(f"{shown} is a binary file, not a notebook. Submit the .ipynb file saved by Jupyter.") from None
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         hint = " It looks like a Python script: submit the .ipynb notebook instead." if re.search(r"^(import|from|def) ", text, re.MULTILINE) else ""
         raise SubmissionError(
-            f"{path} is not a notebook: it is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}).{hint}"
+            f"{shown} is not a notebook: it is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}).{hint}"
         ) from None
+    except (RecursionError, MemoryError):
+        raise SubmissionError(f"{shown} is not a notebook Jupyter saves: its JSON is nested too deeply to read.") from None
     if not isinstance(document, dict) or "nbformat" not in document or not ("cells" in document or "worksheets" in document):
-        raise SubmissionError(f"{path} is JSON but not a Jupyter notebook (it has no 'nbformat' and 'cells'). Submit the .ipynb file.")
+        raise SubmissionError(f"{shown} is JSON but not a Jupyter notebook (it has no 'nbformat' and 'cells'). Submit the .ipynb file.")
     notes = []
     version = document.get("nbformat")
     try:
         notebook = nbformat.reads(text, as_version=4)
     except Exception as error:  # nbformat raises several types for unreadable documents
         raise SubmissionError(
-            f"{path} does not follow the notebook format (nbformat {version}): {error}. Open it in Jupyter, "
+            f"{shown} does not follow the notebook format (nbformat {version}): {clean_text(error, 500)}. Open it in Jupyter, "
             f"save it, and submit again."
         ) from None
     if version != 4:
@@ -80,12 +88,14 @@ def read_notebook(path: Path) -> tuple[nbformat.NotebookNode, list[str]]:
         nbformat.validate(notebook)
     except nbformat.ValidationError as error:
         raise SubmissionError(
-            f"{path} does not follow the notebook format: {error.message}. Open it in Jupyter, save it, and submit again."
+            f"{shown} does not follow the notebook format: {clean_text(error.message, 500)}. Open it in Jupyter, save it, and submit again."
         ) from None
+    except (RecursionError, MemoryError):
+        raise SubmissionError(f"{shown} does not follow the notebook format: its metadata is nested too deeply to check.") from None
     kernelspec, language_info = _mapping(notebook.metadata.get("kernelspec")), _mapping(notebook.metadata.get("language_info"))
     language = kernelspec.get("language") or language_info.get("name") or "python"
     if str(language).lower() != "python":
-        raise SubmissionError(f"{path} is a {clean_text(language, 40)} notebook; this homework must be written in Python.")
+        raise SubmissionError(f"{shown} is a {clean_text(language, 40)} notebook; this homework must be written in Python.")
     kernel = kernelspec.get("name")
     if kernel and kernel not in ("python3", "python"):
         notes.append(f"The notebook names the kernel '{clean_text(kernel, 80)}'; it was run with the grader's Python kernel.")
@@ -142,7 +152,7 @@ def read_submission(path: str | Path, requested_part: str | None = None) -> Subm
     parts, part_notes = detect_parts(notebook, requested_part)
     if not parts:
         raise SubmissionError(
-            f"{path} defines neither predict_ratings (Part 1) nor predict_next (Part 2), and its metadata "
+            f"{printable_path(path)} defines neither predict_ratings (Part 1) nor predict_next (Part 2), and its metadata "
             f"names no part. Define the function of your part at the top level of a cell, or grade it with --part."
         )
     return Submission(path, notebook, parts, notes + part_notes)

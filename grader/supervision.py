@@ -36,8 +36,8 @@ from grader.grading import GradingSession
 from grader.reports.model import SubmissionReport
 from grader.sandbox.cgroups import CGROUP_ROOT, GROUP_NAME, KernelCgroup, remove_tree
 from grader.sandbox.mounts import can_mount, enter_private_mount_namespace
-from grader.tempfolders import make_temp_folder, remove_folders_of_dead_processes
 from grader.sandbox.uids import UidLease, clear_keyrings, kill_processes_of_uid
+from grader.tempfolders import make_temp_folder, remove_folders_of_dead_processes
 
 MAX_REPORT_BYTES = 64 * 1024 * 1024
 """The most a grading process may send back (reports are kilobytes)."""

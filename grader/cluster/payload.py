@@ -34,6 +34,8 @@ def notebook_payload(path: Path) -> dict:
     it with the same message as a local run.
     """
     path = Path(path)
+    if path.is_symlink():
+        return {"kind": "link"}  # never followed: the worker refuses it as a local run does
     if path.is_dir():
         return {"kind": "folder"}
     if not path.exists():
@@ -47,7 +49,9 @@ def notebook_payload(path: Path) -> dict:
 def recreate_notebook(payload: dict, folder: Path, name: str) -> Path:
     """Make ``folder/name`` what :func:`notebook_payload` found, and return its path."""
     path = folder / (Path(name).name or "notebook.ipynb")
-    if payload["kind"] == "folder":
+    if payload["kind"] == "link":
+        path.symlink_to(f"{path.name}.target")
+    elif payload["kind"] == "folder":
         path.mkdir()
     elif payload["kind"] == "file" and "content" in payload:
         path.write_bytes(payload["content"])

@@ -27,8 +27,8 @@ from grader.cluster import GRADING_SLOT
 from grader.cluster.payload import grader_fingerprint, options_fingerprint, recreate_notebook, recreate_options
 from grader.grading import GradingSession
 from grader.reports.model import SubmissionReport
-from grader.tempfolders import make_temp_folder
 from grader.supervision import grade_supervised
+from grader.tempfolders import make_temp_folder
 
 SESSIONS_KEPT = 4
 """Prepared sessions a worker process keeps for sets of options it is no longer grading with."""

@@ -19,6 +19,8 @@ FRAME_LINES = 8
 TRACEBACK_LINES = 12
 STUDENT_FRAME = re.compile(r"^\s*(Cell In\s*\[|Input In\s*\[|<ipython-input-)")
 MOVIELENS_FILE = re.compile(r"ml-100k|movielens|\bu\d?\.(data|item|user|genre|info|occupation|base|test)\b|\bu[a-b]\.(base|test)\b", re.IGNORECASE)
+LISTED_ERRORS = 20
+"""Failing cells listed in a report, with their messages and tracebacks; later ones are counted."""
 TIME_ADVICE = "Train for fewer epochs or a smaller model, or use larger batches (each batch costs time of its own)."
 
 
@@ -107,12 +109,21 @@ class ExecutionRecord:
     seconds: float = 0.0
     start_error: str | None = None  # the kernel could not be started at all
     code_cell_positions: list[int] = field(default_factory=list)  # 1-based positions of the code cells that hold code
+    errors_not_listed: int = 0  # cells that raised after the first LISTED_ERRORS, only counted
 
     @classmethod
     def for_notebook(cls, notebook: nbformat.NotebookNode) -> ExecutionRecord:
         """An empty record of ``notebook``, knowing which of its cells are code cells that hold code."""
         positions = [index + 1 for index, cell in enumerate(notebook.cells) if cell.cell_type == "code" and cell.source.strip()]
         return cls(code_cells=len(positions), code_cell_positions=positions)
+
+    def add(self, problem: CellProblem) -> None:
+        """Record ``problem``; errors beyond the first :data:`LISTED_ERRORS` are only counted, so that a
+        notebook of thousands of failing cells cannot swell its report (a timeout or kill is always kept)."""
+        if problem.kind == "error" and sum(p.kind == "error" for p in self.problems) >= LISTED_ERRORS:
+            self.errors_not_listed += 1
+        else:
+            self.problems.append(problem)
 
     @property
     def errors(self) -> list[CellProblem]:
@@ -159,6 +170,8 @@ class ExecutionRecord:
             return f"The kernel could not be started: {self.start_error}"
         lines = [f"{self.cells_run} of {self.code_cells} code cells ran in {self.seconds:.1f} s."]
         lines += [self.describe(problem) for problem in self.problems]
+        if self.errors_not_listed:
+            lines.append(f"{self.errors_not_listed} more cell(s) raised errors (not listed).")
         if self.notebook_timed_out:
             lines.append(self.ran_out_of_time())
         if self.kernel_died:

@@ -109,7 +109,7 @@ async def _execute(notebook, sandbox, env, limits, request, progress):
         kernel_name="python3",
     )
     client.on_cell_executed = lambda **kw: _record_reply(record, **kw)
-    log_path = sandbox.job_dir / "kernel.log"
+    log_path = sandbox.log_path
     predictions = None
     with open(log_path, "wb") as log:
         try:
@@ -176,16 +176,16 @@ async def _run_cells(
                         f"grader refuses, so the kernel was stopped. Do not print huge objects or print in a tight loop."
                     )
                 sandbox.kill(reason)
-                record.problems.append(CellProblem(index + 1, "killed", "stopped by the grader (see below)"))
+                record.add(CellProblem(index + 1, "killed", "stopped by the grader (see below)"))
                 record.kernel_died = reason
                 break
             except DeadKernelError:
                 record.kernel_died = _death(client.km, sandbox, index + 1)
-                record.problems.append(CellProblem(index + 1, "killed", "the kernel stopped while this cell ran"))
+                record.add(CellProblem(index + 1, "killed", "the kernel stopped while this cell ran"))
                 break
             except KernelTrafficError as error:
                 sandbox.kill(str(error))
-                record.problems.append(CellProblem(index + 1, "killed", "stopped by the grader (see below)"))
+                record.add(CellProblem(index + 1, "killed", "stopped by the grader (see below)"))
                 record.kernel_died = str(error)
                 break
             finally:
@@ -212,13 +212,13 @@ def _record_reply(record: ExecutionRecord, cell: Any, cell_index: int, execute_r
         return
     ename, evalue = clean_text(content.get("ename", ""), 200), clean_text(content.get("evalue", ""), 500)
     if ename == TIMEOUT_ENAME:
-        record.problems.append(CellProblem(cell_index + 1, "timeout", "ran past its time limit and was interrupted"))
+        record.add(CellProblem(cell_index + 1, "timeout", "ran past its time limit and was interrupted"))
     elif ename == "PartNotStagedError":
-        record.problems.append(CellProblem(cell_index + 1, "other part", "needs the other part's data (not an error in this run)"))
+        record.add(CellProblem(cell_index + 1, "other part", "needs the other part's data (not an error in this run)"))
     else:
         traceback = content.get("traceback")
         lines = [clean_text(line) for line in traceback] if isinstance(traceback, list) else []
-        record.problems.append(CellProblem(cell_index + 1, "error", f"{ename}: {evalue}"[:500], trim_traceback(lines)))
+        record.add(CellProblem(cell_index + 1, "error", f"{ename}: {evalue}"[:500], trim_traceback(lines)))
 
 
 def _on_flood(sandbox: KernelSandbox, cell: str) -> None:

@@ -5,6 +5,7 @@ with cursor movements, an XML-breaking control character, reversed text)."""
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 
@@ -39,3 +40,14 @@ def clean_text(value: object, limit: int = TEXT_CHARS) -> str:
     if len(text) > limit:
         text = text[: max(0, limit - 20)] + " [... cut by grader]"
     return text
+
+
+def printable_path(path: str | os.PathLike) -> str:
+    """A file path as a report can show it: bytes that are not UTF-8 (names Python keeps as lone
+    surrogates) become U+FFFD, line breaks become spaces, and escapes and control characters go."""
+    text = os.fspath(path)
+    try:
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # surrogates that did not come from undecodable bytes
+        text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return clean_text(text.replace("\n", " ").replace("\t", " "), 1000)

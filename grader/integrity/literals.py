@@ -78,7 +78,7 @@ def _cell_findings(source: str, limits: EmbeddedDataLimits) -> list[str]:
     try:
         code = _python(source)
         tree = ast.parse(code)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # Python cannot compile it either: it cannot run
         if len(source) > limits.literal_chars and not findings:
             findings.append(f"holds {len(source):,} characters that are not valid Python")
         return findings

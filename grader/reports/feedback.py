@@ -20,6 +20,8 @@ pre { background: #f6f8fa; padding: .6rem; white-space: pre-wrap; margin: 0; }
 svg { max-width: 100%; height: auto; }
 """
 UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+PAGE_STEM_CHARS = 150
+"""Page names stay well below file systems' 255-byte limit, with room for a ``-2`` and a temporary prefix."""
 
 
 def render_feedback(report: SubmissionReport) -> str:
@@ -67,7 +69,7 @@ def feedback_pages(reports: list[SubmissionReport]) -> list[str]:
         parts = [part for part in PurePosixPath(report.path_in_batch.replace("\\", "/")).parts if part not in ("/", ".", "..")]
         if parts:
             parts[-1] = PurePosixPath(parts[-1]).stem
-        stem = "__".join(UNSAFE.sub("_", part) for part in parts) or "submission"
+        stem = "__".join(UNSAFE.sub("_", part) for part in parts)[:PAGE_STEM_CHARS] or "submission"
         name, count = f"{stem}.html", 1
         while name in used:
             count += 1

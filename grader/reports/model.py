@@ -8,6 +8,7 @@ from pathlib import Path
 from grader.checks.plugin import CheckResult
 from grader.data.assignment import PART_TITLES
 from grader.execution.record import CellProblem, ExecutionRecord
+from grader.execution.untrusted import clean_text, printable_path
 
 METRIC_KEYS = ("rmse", "mrr", "hr@10", "ndcg@10")
 SHORT_TITLES = {"explicit": "Part 1", "sequence": "Part 2"}
@@ -79,8 +80,10 @@ class SubmissionReport:
     path_in_batch: str = ""  # the submission's path relative to the batch root (its file name by default)
 
     def __post_init__(self) -> None:
-        if not self.path_in_batch:
-            self.path_in_batch = Path(self.submission).name
+        self.submission = printable_path(self.submission)  # file names are the submission's: no escapes, valid UTF-8
+        self.path_in_batch = printable_path(self.path_in_batch or Path(self.submission).name)
+        if self.error is not None:  # it can quote the file's name or what reading it raised
+            self.error = clean_text(self.error, 4000)
 
     def to_record(self) -> dict:
         """Everything in the report as plain JSON data (for journals and worker processes)."""

@@ -32,6 +32,8 @@ from grader.tempfolders import make_temp_folder
 
 RUNTIME_BYTES, RUNTIME_FILES = 1024 * 1024, 64
 """The runtime folder holds a connection file and five sockets."""
+LOG_BYTES = 4 * 1024 * 1024
+"""The kernel's own stdout and stderr (the grader reads their end when a kernel fails to start)."""
 
 
 def _prlimit_args(limits: Limits, timeout: float, processes: int | None) -> list[str]:
@@ -100,6 +102,8 @@ class KernelSandbox:
         self.runtime_dir = self.job_dir / "runtime"
         self.runtime_dir.mkdir()
         self.writable: dict[str, Path] = {}  # tmpfs folders by where the kernel sees them
+        self.log_path = self.job_dir / "kernel.log"  # on a bounded tmpfs of its own where one can be mounted
+        self._log_mount: Path | None = None
         self.uid = uid
         self.uid_lease: UidLease | None = None
         self.cgroup_parent = cgroup_parent
@@ -157,6 +161,10 @@ class KernelSandbox:
         """tmpfs folders bounded in size and file count for every place the kernel may write."""
         mount_tmpfs(self.runtime_dir, RUNTIME_BYTES, RUNTIME_FILES, owner)
         self.writable["runtime"] = self.runtime_dir
+        self._log_mount = self.job_dir / "log"
+        self._log_mount.mkdir()
+        mount_tmpfs(self._log_mount, LOG_BYTES, 4)  # the grader's: the kernel only has the open file
+        self.log_path = self._log_mount / "kernel.log"
         for name in ("work", "tmp", "shm"):
             folder = self.job_dir / name
             folder.mkdir()
@@ -307,7 +315,8 @@ class KernelSandbox:
         if lease is not None:
             lease.release()
         writable, self.writable = self.writable, {}
-        for folder in writable.values():
+        mounts, self._log_mount = [*writable.values(), *([self._log_mount] if self._log_mount else [])], None
+        for folder in mounts:
             unmount(folder)
         shutil.rmtree(self.job_dir, ignore_errors=True)
         return survivors

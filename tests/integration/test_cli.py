@@ -99,6 +99,24 @@ def test_batch_folder_with_a_malformed_file(honest: Path, tmp_path: Path) -> Non
     assert len(ElementTree.parse(junit).getroot().findall("testsuite")) == 2
 
 
+def test_hostile_file_names_and_links_get_rows_and_break_no_output(honest: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "class"
+    (folder / "bob").mkdir(parents=True)
+    (folder / "bob" / "submission.ipynb").symlink_to(honest)  # a link to a notebook that earns full marks
+    (folder / "carol").symlink_to(honest.parent)
+    (folder / ("z" * 245 + ".ipynb")).write_text("{broken")
+    (folder / (b"bad\xff\x1b[2J\x1b]0;title\x07.ipynb".decode("utf-8", "surrogateescape"))).write_text("{broken")
+    (folder / "deep.ipynb").write_text("[" * 100_000 + "]" * 100_000)
+    gradebook, feedback, out = tmp_path / "grades.csv", tmp_path / "feedback", tmp_path / "out.json"
+    result = run(str(folder), "--format", "json", "--output", str(out), "--gradebook", str(gradebook), "--feedback", str(feedback), *FAST)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(gradebook.open(encoding="utf-8")))
+    assert len(rows) == 5 and all(row["score"] == "0" for row in rows), rows
+    assert sum("symbolic link" in row["error"] for row in rows) == 2
+    assert not any("Internal grader error" in row["error"] or "\x1b" in row["file"] for row in rows)
+    assert len(json.loads(out.read_text())) == 5 and len(list(feedback.iterdir())) == 5
+
+
 def test_instructor_template_command(tmp_path: Path) -> None:
     repo = Path(__file__).resolve().parents[2]
     result = subprocess.run(

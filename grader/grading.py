@@ -18,6 +18,7 @@ import numpy as np
 from grader.checks.context import CheckContext
 from grader.checks.plugin import CheckResult, run_checks
 from grader.config import AssignmentConfig, ConfigError, load_config, weak_secret_seed
+from grader.data import Interactions
 from grader.data.anonymisation import Anonymisation
 from grader.data.assignment import PARTS, PUBLIC_DATA_ENV, AssignmentSplit, assignment_split, load_dataset, stage_public
 from grader.evaluation import CONTRACT_FUNCTIONS, RATINGS_BATCH, SEQUENCES_BATCH, baseline_metrics, score_next_items, score_ratings
@@ -127,14 +128,18 @@ class GradingSession:
     def baselines(self, part: str) -> dict[str, dict[str, float]]:
         """Baseline metrics of ``part`` on the hidden split."""
         if part not in self._baselines:
-            split = self.split(part)
-            self._baselines[part] = baseline_metrics(part, split.public, split.hidden)
+            given = self.anonymisation.in_movielens_ids(self.kernel_public(part))  # ties in the kernel's order too
+            self._baselines[part] = baseline_metrics(part, given, self.split(part).hidden)
         return self._baselines[part]
 
+    def kernel_public(self, part: str) -> Interactions:
+        """The public data a kernel grading ``part`` is given, in the run's secret id space."""
+        return self.anonymisation.public(self.anonymisation.kernel_rows(self.split(part).public, part), part)
+
     def staged_public(self, part: str) -> Path:
-        """The public data file a kernel grading ``part`` reads, in the run's secret id space."""
+        """The public data file a kernel grading ``part`` reads."""
         if part not in self._staged:
-            self._staged[part] = stage_public(self.anonymisation.public(self.split(part).public), part, self._staging)
+            self._staged[part] = stage_public(self.kernel_public(part), part, self._staging)
         return self._staged[part]
 
     def request(self, part: str) -> tuple[PredictionRequest, np.ndarray]:

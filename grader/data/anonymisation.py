@@ -25,6 +25,8 @@ from grader.data.interactions import Interactions
 
 _STREAM = 0x5EC1D5
 """Separates this module's random streams from the partition's, which uses the bare seed."""
+SEQUENCE_WITHHELD = 0.1
+"""The share of Part 2's public ratings that a graded kernel does not see (chosen at random by the seed)."""
 
 
 def time_order(user_ids: np.ndarray, timestamps: np.ndarray) -> np.ndarray:
@@ -38,6 +40,13 @@ def time_order(user_ids: np.ndarray, timestamps: np.ndarray) -> np.ndarray:
     ranks = np.empty(len(order), dtype=np.int64)
     ranks[order] = ranks_sorted
     return ranks
+
+
+def _places(sorted_users: np.ndarray) -> np.ndarray:
+    """Each row's place among its user's rows (0, 1, 2, ...), for rows sorted by user."""
+    rows = np.arange(len(sorted_users))
+    first = np.r_[True, sorted_users[1:] != sorted_users[:-1]]
+    return rows - np.maximum.accumulate(np.where(first, rows, 0))
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,21 +73,55 @@ class Anonymisation:
         items = np.r_[0, 1 + rng.permutation(num_items - 1)].astype(np.int64)
         return cls(users, items, int(seed))
 
+    def _random(self, purpose: str) -> np.random.Generator:
+        """A secret random stream of this run, one per ``purpose`` (its first 8 bytes tell them apart)."""
+        tag = int.from_bytes(purpose.encode()[:8].ljust(8, b"\0"), "little")
+        return np.random.default_rng([_STREAM, int(self.seed), tag])
+
     def row_order(self, rows: int, purpose: str) -> np.ndarray:
         """A secret permutation of ``rows`` rows, one per ``purpose`` (e.g. ``"explicit"``)."""
-        tag = int.from_bytes(purpose.encode()[:8].ljust(8, b"\0"), "little")
-        return np.random.default_rng([_STREAM, int(self.seed), tag]).permutation(rows)
+        return self._random(purpose).permutation(rows)
 
-    def public(self, interactions: Interactions) -> Interactions:
-        """``interactions`` as the kernel sees them: permuted ids, time as order, rows by (user, time)."""
+    def kernel_rows(self, interactions: Interactions, part: str) -> Interactions:
+        """The public interactions a graded kernel of ``part`` is given, still in MovieLens's ids:
+        all of Part 1's; Part 2's without a secret :data:`SEQUENCE_WITHHELD` of them, so that no
+        public user's history length, nor the place of an item in it, matches the public files."""
+        if part != "sequence":
+            return interactions
+        return interactions.subset(self._random("withheld").random(len(interactions)) >= SEQUENCE_WITHHELD)
+
+    def public(self, interactions: Interactions, part: str = "explicit") -> Interactions:
+        """``interactions`` as the kernel sees them: permuted ids, time as order, rows by (user, time).
+
+        Part 2 is implicit feedback and uses only the order: its ratings are all 1 and same-second
+        ratings are put in a secret order (each user's times are then 0, 1, 2, ...), so that the
+        ratings and seconds of a history are no fingerprint of a MovieLens user either.
+        """
         users = self.users[interactions.user_ids]
         ranks = time_order(interactions.user_ids, interactions.timestamps)
-        order = np.lexsort((np.arange(len(users)), ranks, users))
+        if part == "sequence":
+            order = np.lexsort((self.row_order(len(users), "ties"), ranks, users))
+            ratings, times = np.ones_like(interactions.ratings), _places(users[order])
+        else:
+            order = np.lexsort((np.arange(len(users)), ranks, users))
+            ratings, times = interactions.ratings[order], ranks[order]
         return Interactions(
             users[order],
             self.items[interactions.item_ids][order],
-            interactions.ratings[order],
-            ranks[order],
+            ratings,
+            times,
+            interactions.num_users,
+            interactions.num_items,
+        )
+
+    def in_movielens_ids(self, interactions: Interactions) -> Interactions:
+        """Interactions of the kernel's space with MovieLens's ids again, everything else as the
+        kernel has it (so that the baselines learn exactly what a kernel is given)."""
+        return Interactions(
+            np.argsort(self.users)[interactions.user_ids],
+            np.argsort(self.items)[interactions.item_ids],
+            interactions.ratings,
+            interactions.timestamps,
             interactions.num_users,
             interactions.num_items,
         )

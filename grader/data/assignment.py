@@ -189,7 +189,9 @@ def load_public(part: str, data_dir: str | Path | None = None) -> Interactions:
     ----------
     part:
         ``"explicit"`` (Part 1: 80% of the ratings) or ``"sequence"`` (Part 2: every rating
-        of 80% of the users; call ``.to_sequence()`` for windows).
+        of 80% of the users; call ``.to_sequence()`` for windows). When grading, ids are
+        renamed and time is each user's order; Part 2's ratings are then all 1 (it is implicit
+        feedback) and a random 10% of its ratings are left out.
     data_dir:
         Folder holding MovieLens 100K's ``u.data``; by default ``$GRADER_DATA_DIR``, else the
         cache, else a one-time download.

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from grader.data import Interactions, assignment_split, next_item_test_set
-from grader.data.anonymisation import Anonymisation, time_order
+from grader.data.anonymisation import SEQUENCE_WITHHELD, Anonymisation, time_order
 
 
 @pytest.fixture(scope="module")
@@ -68,3 +68,26 @@ def test_scores_are_put_back_in_movielens_item_columns(anonymisation: Anonymisat
     kernel_answers[:, anonymisation.items] = truth[order]  # kernel column of item i is items[i]
     np.testing.assert_array_equal(anonymisation.restore_scores(kernel_answers, order), truth)
     np.testing.assert_array_equal(np.argsort(anonymisation.items)[inputs], hidden.inputs[order])
+
+
+def test_part_2_histories_are_no_fingerprint_of_the_public_users(anonymisation: Anonymisation, synthetic: Interactions) -> None:
+    public = assignment_split(synthetic, "sequence", seed=3).public
+    kept = anonymisation.kernel_rows(public, "sequence")
+    assert abs(1 - len(kept) / len(public) - SEQUENCE_WITHHELD) < 0.02
+    assert anonymisation.kernel_rows(public, "sequence").user_ids.tolist() == kept.user_ids.tolist()  # a regrade is identical
+    lengths = np.bincount(public.user_ids, minlength=public.num_users), np.bincount(kept.user_ids, minlength=public.num_users)
+    assert (lengths[0] != lengths[1]).mean() > 0.5  # no history keeps its length as a rule
+    seen = anonymisation.public(kept, "sequence")
+    assert (seen.ratings == 1).all()  # implicit feedback: no ratings to recognise a history by
+    users, places = seen.user_ids, seen.timestamps
+    first = np.r_[True, users[1:] != users[:-1]]
+    assert (places[first] == 0).all() and (np.diff(places)[~first[1:]] == 1).all()  # order only, ties in a secret order
+    np.testing.assert_array_equal(anonymisation.public(public, "explicit").ratings, anonymisation.public(public).ratings)
+    assert anonymisation.kernel_rows(public, "explicit") is public  # Part 1 keeps every rating
+
+
+def test_the_kernels_data_in_movielens_ids_is_the_public_data(anonymisation: Anonymisation, synthetic: Interactions) -> None:
+    public = assignment_split(synthetic, "explicit", seed=3).public
+    back = anonymisation.in_movielens_ids(anonymisation.public(public, "explicit"))
+    triples = lambda data: sorted(zip(data.user_ids.tolist(), data.item_ids.tolist(), data.ratings.tolist()))  # noqa: E731
+    assert triples(back) == triples(public)

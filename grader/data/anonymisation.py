@@ -6,9 +6,9 @@ partition seed (a secret seed gives a secret space; the same seed always gives t
 a regrade is identical):
 
 - user and item ids are permuted (id 0, the padding, stays 0; the id ranges stay the same);
-- timestamps become each user's order of rating (0, 1, 2, ... by time; ratings given in the
-  same second share a value), which is all the homework uses;
-- the public rows are ordered by (user, time) in the permuted space, not in the file's order;
+- time is reduced to what each part uses: none for Part 1, each user's order for Part 2 (whose
+  ratings also become 1, with a secret 10% of them withheld): see :meth:`Anonymisation.public`;
+- the public rows are ordered by user in the permuted space, not in the file's order;
 - the hidden inputs are sent in a secret order, and the answers are put back by the grader.
 
 A lookup table built from the public files is useless inside the grader: an attacker would have
@@ -90,21 +90,22 @@ class Anonymisation:
             return interactions
         return interactions.subset(self._random("withheld").random(len(interactions)) >= SEQUENCE_WITHHELD)
 
-    def public(self, interactions: Interactions, part: str = "explicit") -> Interactions:
-        """``interactions`` as the kernel sees them: permuted ids, time as order, rows by (user, time).
+    def public(self, interactions: Interactions, part: str) -> Interactions:
+        """``interactions`` as a kernel grading ``part`` sees them: permuted ids, rows by user, and
+        no more of time than the part uses, so that no history is a fingerprint of a MovieLens user.
 
-        Part 2 is implicit feedback and uses only the order: its ratings are all 1 and same-second
-        ratings are put in a secret order (each user's times are then 0, 1, 2, ...), so that the
-        ratings and seconds of a history are no fingerprint of a MovieLens user either.
+        Part 1 uses no time at all: each user's ratings come in a secret order, every timestamp 0.
+        Part 2 is implicit feedback and uses only the order: its ratings are all 1, its times each
+        user's order of rating (0, 1, 2, ...), with ratings given in the same second in a secret order.
         """
         users = self.users[interactions.user_ids]
-        ranks = time_order(interactions.user_ids, interactions.timestamps)
         if part == "sequence":
+            ranks = time_order(interactions.user_ids, interactions.timestamps)
             order = np.lexsort((self.row_order(len(users), "ties"), ranks, users))
             ratings, times = np.ones_like(interactions.ratings), _places(users[order])
         else:
-            order = np.lexsort((np.arange(len(users)), ranks, users))
-            ratings, times = interactions.ratings[order], ranks[order]
+            order = np.lexsort((self.row_order(len(users), "shuffle"), users))
+            ratings, times = interactions.ratings[order], np.zeros(len(users), dtype=np.int64)
         return Interactions(
             users[order],
             self.items[interactions.item_ids][order],

@@ -190,8 +190,8 @@ def load_public(part: str, data_dir: str | Path | None = None) -> Interactions:
     part:
         ``"explicit"`` (Part 1: 80% of the ratings) or ``"sequence"`` (Part 2: every rating
         of 80% of the users; call ``.to_sequence()`` for windows). When grading, ids are
-        renamed and time is each user's order; Part 2's ratings are then all 1 (it is implicit
-        feedback) and a random 10% of its ratings are left out.
+        renamed and rows come by user; Part 1's timestamps are then 0 (it needs no time), Part 2's
+        each user's order, its ratings all 1 (it is implicit feedback) and a random 10% left out.
     data_dir:
         Folder holding MovieLens 100K's ``u.data``; by default ``$GRADER_DATA_DIR``, else the
         cache, else a one-time download.

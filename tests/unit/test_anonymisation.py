@@ -37,7 +37,7 @@ def test_time_becomes_each_users_order_with_shared_seconds_kept() -> None:
 
 def test_public_data_keeps_everything_the_homework_uses(anonymisation: Anonymisation, synthetic: Interactions) -> None:
     public = assignment_split(synthetic, "sequence", seed=3).public
-    seen = anonymisation.public(public)
+    seen = anonymisation.public(public, "sequence")
     assert len(seen) == len(public) and (seen.num_users, seen.num_items) == (public.num_users, public.num_items)
     assert seen.timestamps.max() < 100  # no absolute time left
     inverse = np.argsort(anonymisation.items)
@@ -82,8 +82,14 @@ def test_part_2_histories_are_no_fingerprint_of_the_public_users(anonymisation: 
     users, places = seen.user_ids, seen.timestamps
     first = np.r_[True, users[1:] != users[:-1]]
     assert (places[first] == 0).all() and (np.diff(places)[~first[1:]] == 1).all()  # order only, ties in a secret order
-    np.testing.assert_array_equal(anonymisation.public(public, "explicit").ratings, anonymisation.public(public).ratings)
     assert anonymisation.kernel_rows(public, "explicit") is public  # Part 1 keeps every rating
+
+
+def test_part_1_keeps_every_rating_and_no_time(anonymisation: Anonymisation, synthetic: Interactions) -> None:
+    public = assignment_split(synthetic, "explicit", seed=3).public
+    seen = anonymisation.public(public, "explicit")
+    assert (seen.timestamps == 0).all() and (np.diff(seen.user_ids) >= 0).all()
+    np.testing.assert_array_equal(np.sort(seen.ratings), np.sort(public.ratings))
 
 
 def test_the_kernels_data_in_movielens_ids_is_the_public_data(anonymisation: Anonymisation, synthetic: Interactions) -> None:

@@ -37,7 +37,7 @@ from grader.reports.model import SubmissionReport
 from grader.sandbox.cgroups import CGROUP_ROOT, GROUP_NAME, KernelCgroup, remove_tree
 from grader.sandbox.mounts import can_mount, enter_private_mount_namespace
 from grader.sandbox.uids import UidLease, clear_keyrings, kill_processes_of_uid
-from grader.tempfolders import make_temp_folder, remove_folders_of_dead_processes
+from grader.tempfolders import make_temp_folder, process_alive, remove_folders_of_dead_processes
 
 MAX_REPORT_BYTES = 64 * 1024 * 1024
 """The most a grading process may send back (reports are kilobytes)."""
@@ -234,12 +234,8 @@ def sweep_dead_supervisors() -> None:
     hierarchies = [CGROUP_ROOT, *(path for path in CGROUP_ROOT.iterdir() if path.is_dir())] if CGROUP_ROOT.is_dir() else []
     jobs = {group.name for hierarchy in hierarchies for group in (hierarchy / GROUP_NAME).glob("job-*") if group.is_dir()}
     for name in jobs:
-        if not _alive(name.split("-")[1]):
+        if not process_alive(name.split("-")[1]):
             remove_tree(f"{GROUP_NAME}/{name}")
-
-
-def _alive(pid: str) -> bool:
-    return not pid.isdigit() or Path(f"/proc/{pid}").exists()
 
 
 def _grade_in_child(session: GradingSession, job: GradingJob, writer: int, supervisor: int) -> None:

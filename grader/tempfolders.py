@@ -19,12 +19,18 @@ def make_temp_folder(kind: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=f"{PREFIX}{kind}-{os.getpid()}-"))
 
 
+def process_alive(pid: str) -> bool:
+    """Whether the process ``pid`` (digits from a folder's or cgroup's name) still runs; a name
+    that holds no pid counts as alive, so that nothing is removed on a guess."""
+    return not pid.isdigit() or Path(f"/proc/{pid}").exists()
+
+
 def remove_folders_of_dead_processes(where: Path | None = None) -> list[Path]:
     """Remove the grader folders (in the temporary folder by default) whose process is gone; return them."""
     removed = []
     for folder in Path(where or tempfile.gettempdir()).glob(f"{PREFIX}*"):
         owner = _OWNED.match(folder.name)
-        if owner and folder.is_dir() and not Path(f"/proc/{owner.group(1)}").exists():
+        if owner and folder.is_dir() and not process_alive(owner.group(1)):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     return removed

@@ -314,8 +314,8 @@ class KernelSandbox:
             clear_keyrings(uid)
         if lease is not None:
             lease.release()
-        writable, self.writable = self.writable, {}
-        mounts, self._log_mount = [*writable.values(), *([self._log_mount] if self._log_mount else [])], None
+        mounts = [*self.writable.values(), *filter(None, [self._log_mount])]
+        self.writable, self._log_mount = {}, None
         for folder in mounts:
             unmount(folder)
         shutil.rmtree(self.job_dir, ignore_errors=True)

@@ -8,8 +8,10 @@ rows. The gain is that attack's MRR minus the honest one; the standard error is 
 
 - previous: every non-overlapping window of 10 of each hidden user, targets included whatever
   their second;
-- grader: at most three windows per hidden user, each target alone in its second
-  (``grader.data.next_item_test_set``).
+- most recent: at most three windows per hidden user, the most recent, each target alone in its
+  second (``grader.data.next_item_test_set`` without a seed);
+- grader: the same, at positions of the history the partition seed chooses (what the grader
+  does, so that the rows cannot be computed at home).
 
 Usage: GRADER_DATA_DIR=../shared/data/ml-100k python benchmarks/bench_window_scheme.py [--seeds 20261,1,2]
 """
@@ -69,7 +71,7 @@ def main() -> None:
         public, hidden = user_based_train_test_split(data, 0.2, seed)
         popularity = Popularity().fit(public).counts_
         follows = transitions(public)
-        for scheme, rows in (("previous", previous_rows(hidden)), ("grader", next_item_test_set(hidden))):
+        for scheme, rows in (("previous", previous_rows(hidden)), ("most recent", next_item_test_set(hidden)), ("grader", next_item_test_set(hidden, seed=seed))):
             for model in ("popularity", "transitions"):
                 honest = scores(model, public, rows, popularity, follows)
                 ranks = metrics.target_ranks(honest, rows.targets)
@@ -77,12 +79,12 @@ def main() -> None:
                 error = float(np.std(1.0 / ranks, ddof=1) / np.sqrt(len(ranks)))
                 table.setdefault((scheme, model), []).append((float(np.mean(1.0 / ranks)), attack, error, len(rows)))
     print(f"MRR on MovieLens 100K, mean over seeds {args.seeds}")
-    print(f"  {'scheme':10} {'model':12} {'rows':>6} {'honest':>8} {'seed sd':>8} {'std err':>8} {'linked':>8} {'gain':>8}")
+    print(f"  {'scheme':12} {'model':12} {'rows':>6} {'honest':>8} {'seed sd':>8} {'std err':>8} {'linked':>8} {'gain':>8}")
     for (scheme, model), runs in table.items():
         honest = [run[0] for run in runs]
         gain = statistics.mean(run[1] - run[0] for run in runs)
         print(
-            f"  {scheme:10} {model:12} {statistics.mean(run[3] for run in runs):6.0f} {statistics.mean(honest):8.4f} "
+            f"  {scheme:12} {model:12} {statistics.mean(run[3] for run in runs):6.0f} {statistics.mean(honest):8.4f} "
             f"{statistics.stdev(honest) if len(honest) > 1 else 0.0:8.4f} {statistics.mean(run[2] for run in runs):8.4f} "
             f"{statistics.mean(run[1] for run in runs):8.4f} {gain:+8.4f}"
         )

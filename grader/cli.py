@@ -7,7 +7,6 @@ import signal
 import sys
 import traceback
 import warnings
-from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -18,9 +17,10 @@ from grader.cluster import ClusterUnavailable, connect_cluster
 from grader.cluster.command import scheduler as cluster_scheduler
 from grader.cluster.command import worker as cluster_worker
 from grader.config import ConfigError, new_split_seed
-from grader.data.assignment import DATASETS, PARTS
+from grader.data.assignment import GRADING_DATASETS, PARTS
 from grader.data.movielens import DatasetError
 from grader.grading import GradingOptions, GradingSession
+from grader.identity import grade_identity
 from grader.instructor.ci import ci
 from grader.instructor.gradescope import gradescope_bundle, gradescope_run
 from grader.instructor.handout import handout
@@ -43,7 +43,7 @@ Exit codes:
   4  --fail-under: a report scored below the pass mark (a file that could not be graded counts as 0)
   130  stopped by Ctrl-C or SIGTERM (what had finished is written, and kept in the journal)
 \b
-Instructor commands: `grader templates`, `grader calibrate`, `grader sandbox`, `grader env`, `grader new-seed`, `grader fetch-data`,
+Instructor commands: `grader templates`, `grader calibrate`, `grader sandbox`, `grader env`, `grader new-seed`, `grader fetch-data`, `grader check-data`,
 `grader ci github|gitlab`, `grader gradescope-bundle`, `grader handout`, `grader scheduler`, `grader worker`."""
 
 
@@ -82,7 +82,7 @@ def _render(reports, output_format: str, single: bool, pass_mark: PassMark | Non
 @click.option("--summary", type=click.Path(path_type=Path), help="Also write the Markdown table (as --format markdown) to this file, e.g. for $GITHUB_STEP_SUMMARY.")
 @click.option("--fail-under", type=PassMarkType(), help="Exit 4 when a report (one per notebook and part) scores below SCORE: points (15) or a percentage (75%).")
 @click.option("--data-dir", type=click.Path(path_type=Path), envvar="GRADER_DATA_DIR", help="Folder holding MovieLens 100K's u.data (default: $GRADER_DATA_DIR, else the cache).")
-@click.option("--dataset", type=click.Choice(DATASETS), default="movielens", show_default=True, help="synthetic: the small offline dataset (for trying the grader).")
+@click.option("--dataset", type=click.Choice(GRADING_DATASETS), default="movielens", show_default=True, help="synthetic: the small offline dataset (for trying the grader); private: your own ratings in u.data format in --data-dir (see grader check-data).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True, help="Where the kernel may compute; cpu hides GPUs from it.")
 @click.option("--timeout", type=click.FloatRange(min=1), default=900, show_default=True, help="Seconds for one notebook's whole execution.")
 @click.option("--cell-timeout", type=click.FloatRange(min=1), help="Seconds for any one cell (default: --timeout).")
@@ -132,14 +132,14 @@ def grade(paths, part, split_seed, output_format, output, data_dir, dataset, dev
     single = len(notebooks) == 1 and not paths[0].is_dir()
     options.show_cells = single and not quiet
     path = journal_path(gradebook, output)
-    journal = Journal(path, _journal_settings(options)) if path is not None else None
-    if resume and journal is None:
+    if resume and path is None:
         raise click.UsageError("--resume needs --gradebook or --output: the journal is kept next to them.")
     if scheduler and click.get_current_context().get_parameter_source("jobs") == click.core.ParameterSource.COMMANDLINE:
         raise click.UsageError("--jobs grades on this machine; with --scheduler the workers' grading slots decide (grader worker --slots).")
     try:
         session = connect_cluster(scheduler, options, _tell) if scheduler else GradingSession(options)
         session.prepare()
+        journal = Journal(path, grade_identity(options)) if path is not None else None
     except (SandboxUnavailable, ConfigError, DatasetError, ValueError, ClusterUnavailable) as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(EXIT_USAGE)
@@ -195,19 +195,6 @@ def _write_outputs(reports, warning, output_format, output, gradebook, feedback,
         write_feedback(reports, feedback)
     if summary:
         write_atomically(summary, render_markdown(reports, pass_mark))
-
-
-def _journal_settings(options: GradingOptions) -> dict:
-    """What decides a grade, for telling whether a journal can be resumed (never the split seed)."""
-    def paths(values) -> list[str]:
-        return [str(Path(value).resolve()) for value in values]
-
-    return {
-        "part": options.part, "dataset": options.dataset, "device": options.device, "timeout": options.timeout,
-        "cell_timeout": options.cell_timeout, "predict_timeout": options.predict_timeout, "sandbox": options.sandbox,
-        "config": paths([options.config] if options.config else []), "references": paths([options.references] if options.references else []),
-        "checks": paths(options.checks), "accept_flagged": options.accept_flagged, "limits": asdict(options.limits),
-    }
 
 
 def _tell(message: str) -> None:
@@ -276,7 +263,7 @@ def templates(solutions: Path, assignment: Path) -> None:
 @click.option("--output", type=click.Path(path_type=Path), default="data/references.json", show_default=True)
 @click.option("--seeds", default="20261,1,2", show_default=True, help="Comma-separated partition seeds.")
 @click.option("--data-dir", type=click.Path(path_type=Path), envvar="GRADER_DATA_DIR")
-@click.option("--dataset", type=click.Choice(DATASETS), default="movielens", show_default=True)
+@click.option("--dataset", type=click.Choice(GRADING_DATASETS), default="movielens", show_default=True)
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--sandbox", type=click.Choice(MODES), default="auto", show_default=True)
 def calibrate(solutions: Path, output: Path, seeds: str, data_dir, dataset: str, device: str, sandbox: str) -> None:
@@ -327,3 +314,18 @@ def fetch_data(cache_dir) -> None:
         click.echo(f"MovieLens 100K is in {locate_movielens(cache_dir=cache_dir)}")
     except DatasetError as error:
         raise click.ClickException(str(error)) from None
+
+
+@main.command(name="check-data")
+@click.argument("folder", type=click.Path(path_type=Path))
+def check_data(folder: Path) -> None:
+    """Check a folder of private ratings (u.data format) for `grade --dataset private --data-dir FOLDER`.
+
+    Exits 1 when the file cannot be graded on, saying what to fix.
+    """
+    from grader.data.private import check_private_ratings
+
+    check, _ = check_private_ratings(folder)
+    click.echo(check.summary())
+    if check.problems:
+        sys.exit(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import secrets
 import tomllib
 from dataclasses import dataclass, fields
@@ -102,8 +103,28 @@ class AssignmentConfig:
     embedded_data: EmbeddedDataLimits = EmbeddedDataLimits()
 
 
+PART_KEYS = (
+    "metric", "baseline", "strong_baseline", "margin", "points", "target", "target_relative_to_reference",
+    "synthetic_target", "flag_sigmas", "flag_margin", "flag_at",
+)
+TABLES = {"partition": ("seed",), "explicit": PART_KEYS, "sequence": PART_KEYS, "embedded_data": tuple(field.name for field in fields(EmbeddedDataLimits))}
+"""Every table of ``assignment.toml`` and the keys it may hold."""
+
+
+def _refuse_unknown_keys(table: dict, known: tuple[str, ...], where: str) -> None:
+    """A misspelt key would silently fall back to a default and change grades: name it and its nearest known key."""
+    for key in table:
+        if key not in known:
+            nearest = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
+            hint = f"did you mean `{nearest[0]}`?" if nearest else f"known keys: {', '.join(known)}."
+            raise ConfigError(f"{where} has an unknown key `{key}`: {hint}")
+
+
 def _part(table: dict, part: str, source: str) -> PartRubric:
     where = f"{source} [{part}]"
+    _refuse_unknown_keys(table, PART_KEYS, where)
+    if isinstance(table.get("points"), dict):
+        _refuse_unknown_keys(table["points"], POINT_KEYS, f"{where} points")
     try:
         metric, baseline = table["metric"], table["baseline"]
         points = {key: float(table["points"][key]) for key in POINT_KEYS}
@@ -138,10 +159,7 @@ def _part(table: dict, part: str, source: str) -> PartRubric:
 
 
 def _embedded_data(table: dict, source: str) -> EmbeddedDataLimits:
-    known = {field.name for field in fields(EmbeddedDataLimits)}
-    unknown = set(table) - known
-    if unknown:
-        raise ConfigError(f"{source} [embedded_data] has unknown keys {sorted(unknown)}; known: {sorted(known)}.")
+    _refuse_unknown_keys(table, TABLES["embedded_data"], f"{source} [embedded_data]")
     if not all(isinstance(value, int) and value > 0 for value in table.values()):
         raise ConfigError(f"{source} [embedded_data] values must be positive integers.")
     return EmbeddedDataLimits(**table)
@@ -162,6 +180,11 @@ def load_config(path: str | Path | None = None) -> AssignmentConfig:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{source} is not valid TOML: {error}.") from error
+    _refuse_unknown_keys(table, tuple(TABLES), source)
+    for name in TABLES:
+        if not isinstance(table.get(name, {}), dict):
+            raise ConfigError(f"{source} `{name}` must be a table ([{name}]).")
+    _refuse_unknown_keys(table.get("partition", {}), TABLES["partition"], f"{source} [partition]")
     try:
         seed = int(table["partition"]["seed"])
     except (KeyError, TypeError, ValueError) as error:

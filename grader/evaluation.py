@@ -134,13 +134,15 @@ def predict_next_in_batches(predict: NextItemPredictor, hidden: HiddenSequences,
     return np.concatenate(parts) if parts else np.zeros((0, hidden.num_items))
 
 
+def baseline_predictions(part: str, name: str, public: Interactions, hidden: HiddenRatings | HiddenSequences) -> np.ndarray:
+    """The answers of baseline ``name`` of ``part``, fitted on ``public``, to the ``hidden`` requests."""
+    model = BASELINES[part][name]().fit(public)
+    if part == "explicit":
+        return predict_ratings_in_batches(model.predict_ratings, hidden)
+    return predict_next_in_batches(model.predict_next, hidden)
+
+
 def baseline_metrics(part: str, public: Interactions, hidden: HiddenRatings | HiddenSequences) -> dict[str, dict[str, float]]:
     """Every baseline of a part, fitted on ``public`` and scored on ``hidden``, by name (weakest first)."""
-    results = {}
-    for name, baseline in BASELINES[part].items():
-        model = baseline().fit(public)
-        if part == "explicit":
-            results[name] = score_ratings(predict_ratings_in_batches(model.predict_ratings, hidden), hidden)
-        else:
-            results[name] = score_next_items(predict_next_in_batches(model.predict_next, hidden), hidden)
-    return results
+    score = score_ratings if part == "explicit" else score_next_items
+    return {name: score(baseline_predictions(part, name, public, hidden), hidden) for name in BASELINES[part]}

@@ -21,11 +21,11 @@ from grader.config import AssignmentConfig, ConfigError, load_config, weak_secre
 from grader.data import Interactions
 from grader.data.anonymisation import Anonymisation
 from grader.data.assignment import PARTS, PUBLIC_DATA_ENV, AssignmentSplit, assignment_split, load_dataset, stage_public
-from grader.evaluation import CONTRACT_FUNCTIONS, RATINGS_BATCH, SEQUENCES_BATCH, baseline_metrics, score_next_items, score_ratings
+from grader.evaluation import CONTRACT_FUNCTIONS, RATINGS_BATCH, SEQUENCES_BATCH, baseline_metrics, baseline_predictions, score_next_items, score_ratings
 from grader.execution.record import ExecutionRecord
 from grader.execution.run import ExecutionLimits, PredictionRequest, execute_notebook
-from grader.integrity import embedded_data, implausible_result
-from grader.metrics import InvalidPredictionsError
+from grader.integrity import embedded_data, implausible_result, lookup_rankings, lookup_ratings
+from grader.metrics import InvalidPredictionsError, target_ranks
 from grader.references import load_references, reference_for
 from grader.reports.model import METRIC_KEYS, PartReport, SubmissionReport
 from grader.sandbox import KernelSandbox, Limits, choose_level
@@ -96,6 +96,7 @@ class GradingSession:
         self._staging = make_temp_folder("public")
         self._splits: dict[str, AssignmentSplit] = {}
         self._baselines: dict[str, dict] = {}
+        self._strong_answers: dict[str, np.ndarray] = {}
         self._staged: dict[str, Path] = {}
         self._requests: dict[str, tuple[PredictionRequest, np.ndarray]] = {}
 
@@ -131,6 +132,21 @@ class GradingSession:
             given = self.anonymisation.in_movielens_ids(self.kernel_public(part))  # ties in the kernel's order too
             self._baselines[part] = baseline_metrics(part, given, self.split(part).hidden)
         return self._baselines[part]
+
+    def strong_answers(self, part: str) -> np.ndarray:
+        """The strong baseline's answers to the hidden requests of ``part``: what carried labels depart from."""
+        if part not in self._strong_answers:
+            given = self.anonymisation.in_movielens_ids(self.kernel_public(part))
+            name = self.config.parts[part].strong_baseline
+            self._strong_answers[part] = baseline_predictions(part, name, given, self.split(part).hidden)
+        return self._strong_answers[part]
+
+    def lookup_flags(self, part: str, answers: np.ndarray) -> list[str]:
+        """Flags for answers to the hidden requests of ``part`` that read as looked up, not learnt."""
+        hidden = self.split(part).hidden
+        if part == "explicit":
+            return lookup_ratings(answers, self.strong_answers(part), hidden.ratings)
+        return lookup_rankings(target_ranks(answers, hidden.targets))
 
     def kernel_public(self, part: str) -> Interactions:
         """The public data a kernel grading ``part`` is given, in the run's secret id space."""
@@ -216,7 +232,7 @@ class GradingSession:
         target, reference = self.target(part)
         rubric = self.config.parts[part]
         implausible = implausible_result(rubric, None if metrics is None else metrics[rubric.metric], reference)
-        part_flags = flags + ([implausible] if implausible else [])
+        part_flags = flags + ([implausible] if implausible else []) + ([] if predictions is None else self.lookup_flags(part, predictions))
         context = CheckContext(
             part=part, rubric=rubric, target=target, execution=record,
             predictions=predictions, prediction_error=error, metrics=metrics,

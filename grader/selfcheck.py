@@ -91,7 +91,7 @@ def check_next_items(train: Interactions, valid: Interactions) -> dict[str, floa
     """Score the notebook's ``predict_next`` on the windows of the ``valid`` users (MRR, HR@10, NDCG@10).
 
     ``valid`` holds whole users, as from ``user_based_train_test_split``; their histories are cut
-    into test rows the way the hidden users' are.
+    into test rows the way the hidden users' are, at positions a fixed seed chooses.
 
     Raises
     ------
@@ -100,6 +100,6 @@ def check_next_items(train: Interactions, valid: Interactions) -> dict[str, floa
         grader refuses; what it raises itself goes through unchanged.
     """
     predict = graded_function("sequence", _notebook_namespace())
-    hidden = next_item_test_set(valid)
+    hidden = next_item_test_set(valid, seed=0)
     metrics = _scored("sequence", score_next_items, predict_next_in_batches(predict, hidden), hidden)
     return _report("sequence", metrics, baseline_metrics("sequence", train, hidden), train)

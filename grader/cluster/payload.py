@@ -19,11 +19,13 @@ from importlib import resources
 from pathlib import Path
 
 from grader.grading import GradingOptions
+from grader.identity import grade_identity
 from grader.sandbox import Limits
 from grader.submission import MAX_NOTEBOOK_BYTES
 
 MACHINE_OPTIONS = ("data_dir", "jobs", "show_cells")
-"""Options that belong to the machine that grades, not to the batch: a worker uses its own."""
+"""Options that belong to the machine that grades, not to the batch: a worker uses its own
+(its dataset must still match the client's checksum, see :func:`grader.identity.grade_identity`)."""
 FILE_OPTIONS = ("config", "references", "checks")
 
 
@@ -75,6 +77,7 @@ def options_payload(options: GradingOptions) -> dict:
     values["references"] = None if options.references is None else _file_tree(Path(options.references))
     values["checks"] = [_file_tree(Path(path)) for path in options.checks]
     values["grader"] = grader_fingerprint()
+    values["identity"] = grade_identity(options)  # what a worker must reproduce to grade alike
     return values
 
 

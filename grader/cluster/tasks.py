@@ -26,6 +26,7 @@ from distributed.worker import thread_state
 from grader.cluster import GRADING_SLOT
 from grader.cluster.payload import grader_fingerprint, options_fingerprint, recreate_notebook, recreate_options
 from grader.grading import GradingSession
+from grader.identity import grade_identity
 from grader.reports.model import SubmissionReport
 from grader.supervision import grade_supervised
 from grader.tempfolders import make_temp_folder
@@ -174,8 +175,16 @@ def _prepared(options: dict, slots: int) -> _CachedSession:
     folder = make_temp_folder("options")
     session = None
     try:
-        session = GradingSession(recreate_options(options, folder, slots))
+        recreated = recreate_options(options, folder, slots)
+        session = GradingSession(recreated)
         session.prepare()
+        mine = grade_identity(recreated)
+        differing = sorted(name for name in options["identity"] if options["identity"][name] != mine.get(name))
+        if differing:
+            raise WorkerSetupError(
+                f"it would not grade as the machine that sent the notebooks does: {', '.join(differing)} differ "
+                f"(for the dataset: give this worker the same MovieLens files, GRADER_DATA_DIR)."
+            )
     except BaseException:
         if session is not None:
             session.close()

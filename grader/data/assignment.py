@@ -1,9 +1,9 @@
 """The assignment partition: what students may see (public) and what only the grader sees (hidden).
 
 Part 1 (``"explicit"``) hides a seeded share of the ratings. Part 2 (``"sequence"``) hides a
-seeded share of the users; the most recent windows of their histories whose last item has an
-unambiguous place in time become the test rows: the last item is the target, the nine before it
-the input. ``load_public`` gives the public set at home; under the grader it reads the copy
+seeded share of the users; windows of their histories whose last item has an unambiguous place
+in time, at positions the seed chooses, become the test rows: the last item is the target, the
+nine before it the input. ``load_public`` gives the public set at home; under the grader it reads the copy
 staged into the kernel's working folder (``GRADER_PUBLIC_DATA``), in the grading run's secret id
 space (see :mod:`grader.data.anonymisation`), because the kernel cannot see the full dataset.
 """
@@ -18,13 +18,17 @@ import numpy as np
 
 from grader.config import load_config
 from grader.data.interactions import Interactions
-from grader.data.movielens import load_movielens
+from grader.data.movielens import DATA_DIR_ENV, DatasetError, load_movielens
+from grader.data.private import read_private_ratings
 from grader.data.splits import random_train_test_split, user_based_train_test_split
 from grader.data.synthetic import synthetic_interactions
 
 PARTS = ("explicit", "sequence")
 PART_TITLES = {"explicit": "Part 1, explicit feedback", "sequence": "Part 2, implicit sequences"}
 DATASETS = ("movielens", "synthetic")
+PRIVATE = "private"
+"""An instructor's own ratings in ``u.data`` format (:mod:`grader.data.private`), graded like MovieLens."""
+GRADING_DATASETS = (*DATASETS, PRIVATE)
 DATASET_ENV = "GRADER_DATASET"
 PUBLIC_DATA_ENV = "GRADER_PUBLIC_DATA"
 SPLIT_SEED_ENV = "GRADER_SPLIT_SEED"
@@ -32,6 +36,8 @@ TEST_FRACTION = 0.2
 SEQUENCE_LENGTH = 10
 WINDOWS_PER_USER = 3
 """Test windows per hidden user: few enough that linking a user's rows gains next to nothing."""
+_WINDOWS_STREAM = 0x57494E44
+"""Separates the random stream that places Part 2's test windows from the partition's."""
 
 
 class PartNotStagedError(RuntimeError):
@@ -81,13 +87,19 @@ def check_part(part: str) -> str:
 
 
 def load_dataset(name: str | None = None, data_dir: str | Path | None = None) -> Interactions:
-    """The full dataset: ``"movielens"`` (default, or ``$GRADER_DATASET``) or ``"synthetic"``."""
+    """The full dataset: ``"movielens"`` (default, or ``$GRADER_DATASET``), ``"synthetic"``, or
+    ``"private"``: the ratings file in ``data_dir`` (or ``$GRADER_DATA_DIR``), checked but not against MovieLens."""
     name = name or os.environ.get(DATASET_ENV) or "movielens"
     if name == "movielens":
         return load_movielens(data_dir)
     if name == "synthetic":
         return synthetic_interactions()
-    raise ValueError(f"Unknown dataset {name!r}: use one of {', '.join(DATASETS)}.")
+    if name == PRIVATE:
+        folder = data_dir if data_dir is not None else os.environ.get(DATA_DIR_ENV)
+        if not folder:
+            raise DatasetError("--dataset private needs --data-dir (or GRADER_DATA_DIR): the folder holding your u.data.")
+        return read_private_ratings(folder)
+    raise ValueError(f"Unknown dataset {name!r}: use one of {', '.join(GRADING_DATASETS)}.")
 
 
 def assignment_split(interactions: Interactions, part: str, seed: int | None = None) -> AssignmentSplit:
@@ -109,17 +121,24 @@ def assignment_split(interactions: Interactions, part: str, seed: int | None = N
         public, hidden = random_train_test_split(interactions, TEST_FRACTION, seed)
         return AssignmentSplit(part, public, HiddenRatings(hidden.user_ids, hidden.item_ids, hidden.ratings))
     public, hidden = user_based_train_test_split(interactions, TEST_FRACTION, seed)
-    return AssignmentSplit(part, public, next_item_test_set(hidden))
+    return AssignmentSplit(part, public, next_item_test_set(hidden, seed=seed))
 
 
-def next_item_test_set(interactions: Interactions, windows_per_user: int = WINDOWS_PER_USER) -> HiddenSequences:
+def next_item_test_set(interactions: Interactions, windows_per_user: int = WINDOWS_PER_USER, seed: int | None = None) -> HiddenSequences:
     """Cut histories into Part 2 test rows: up to nine inputs and the item that came next.
 
     A target must have a place in time of its own: rated strictly after the item before it and
     strictly before the item after it. (About half of MovieLens ratings share their second with a
     neighbour; their order within that second is the file's, which no model can learn.) Each
-    user gives at most ``windows_per_user`` non-overlapping windows of ten items, the most recent
-    first, each with at least one input item.
+    user gives at most ``windows_per_user`` non-overlapping windows of ten items, each with at
+    least one input item, so that no row's target is another row's input.
+
+    Parameters
+    ----------
+    seed:
+        None takes each user's most recent windows. A seed takes windows whose targets stand at
+        positions of the history chosen at random by it: what the grader does with its partition
+        seed, so that the graded rows cannot be worked out at home from the public files.
     """
     order = np.lexsort((interactions.timestamps, interactions.user_ids))
     users, items, times = interactions.user_ids[order], interactions.item_ids[order], interactions.timestamps[order]
@@ -130,14 +149,17 @@ def next_item_test_set(interactions: Interactions, windows_per_user: int = WINDO
     clean = np.flatnonzero(after_previous & before_next)
     starts = np.r_[0, np.flatnonzero(~same_user_before[1:]) + 1] if len(users) else np.zeros(0, np.int64)
     user_start = np.repeat(starts, np.diff(np.r_[starts, len(users)]))
+    rng = None if seed is None else np.random.default_rng([_WINDOWS_STREAM, int(seed)])
     chosen: list[int] = []
-    taken, last_user, last_end = 0, None, 0
-    for position in clean[::-1]:  # most recent first, user by user
-        if users[position] != last_user:
-            last_user, taken, last_end = users[position], 0, position + SEQUENCE_LENGTH
-        if taken < windows_per_user and position <= last_end - SEQUENCE_LENGTH:
-            chosen.append(position)
-            taken, last_end = taken + 1, position
+    for candidates in np.split(clean, np.flatnonzero(np.diff(users[clean])) + 1) if len(clean) else []:
+        candidates = candidates[::-1] if rng is None else rng.permutation(candidates)  # most recent first, or at random
+        taken: list[int] = []
+        for position in candidates.tolist():
+            if len(taken) == windows_per_user:
+                break
+            if all(abs(position - other) >= SEQUENCE_LENGTH for other in taken):
+                taken.append(position)
+        chosen += taken
     ends = np.sort(np.asarray(chosen, dtype=np.int64))
     windows = np.zeros((len(ends), SEQUENCE_LENGTH), dtype=np.int64)
     for column in range(SEQUENCE_LENGTH):

@@ -54,8 +54,9 @@ def test_hidden_targets_never_share_their_second_with_a_neighbour(movielens_dir:
 
 
 def test_baselines_on_the_hidden_split(movielens_dir: Path) -> None:
-    """Global mean near 1.12 as in the course material; popularity MRR near 0.021 on the hidden
-    rows (the course's 0.025 was over every window, ambiguous targets included)."""
+    """Global mean near 1.12 as in the course material; popularity MRR near 0.035 on the hidden
+    rows, whose targets stand at seed-chosen places of the histories (the most recent windows
+    give 0.021, the course's 0.025 was over every window, ambiguous targets included)."""
     data = load_movielens(movielens_dir)
     explicit = assignment_split(data, "explicit")
     pairs = (explicit.hidden.user_ids, explicit.hidden.item_ids)
@@ -65,7 +66,7 @@ def test_baselines_on_the_hidden_split(movielens_dir: Path) -> None:
     assert 0.93 < bias_rmse < 0.96
     sequence = assignment_split(data, "sequence")
     scores = Popularity().fit(sequence.public).predict_next(sequence.hidden.inputs)
-    assert metrics.mrr(scores, sequence.hidden.targets) == pytest.approx(0.021, abs=0.003)
+    assert metrics.mrr(scores, sequence.hidden.targets) == pytest.approx(0.035, abs=0.003)
 
 
 # --- the download path, against a local server ------------------------------------------------

@@ -54,6 +54,24 @@ def test_at_most_three_non_overlapping_windows_per_user_the_most_recent_first() 
     assert next_item_test_set(_history(2, items, [10 * i for i in items]), windows_per_user=1).targets.tolist() == [45]
 
 
+def test_a_seed_places_the_windows_at_random_positions_keeping_them_apart() -> None:
+    items = list(range(1, 201))
+    history = _history(3, items, [10 * i for i in items])
+    placements = {tuple(next_item_test_set(history, seed=seed).targets.tolist()) for seed in range(20)}
+    assert len(placements) == 20  # every seed its own positions, unlike the most recent windows
+    for seed in range(20):
+        rows = next_item_test_set(history, seed=seed)
+        again = next_item_test_set(history, seed=seed)
+        np.testing.assert_array_equal(rows.targets, again.targets)
+        assert len(rows) == 3 and np.diff(np.sort(rows.targets)).min() >= 10  # no target is another row's input
+        for row, target in zip(rows.inputs, rows.targets):
+            seen = row[row > 0].tolist()
+            assert seen == list(range(max(1, target - 9), target))  # the nine items before, in time order
+    # Same-second neighbours are never targets, wherever the seed points.
+    tied = _history(4, list(range(1, 61)), [10 * ((i + 1) // 2) for i in range(1, 61)])
+    assert all(len(next_item_test_set(tied, seed=seed)) == 0 for seed in range(5))
+
+
 def test_partition_is_determined_by_the_seed(synthetic: Interactions) -> None:
     first, again, other = (assignment_split(synthetic, "explicit", seed=s) for s in (7, 7, 8))
     np.testing.assert_array_equal(first.hidden.ratings, again.hidden.ratings)

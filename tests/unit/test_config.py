@@ -13,7 +13,7 @@ def test_packaged_configuration() -> None:
     config = load_config()
     explicit, sequence = config.parts["explicit"], config.parts["sequence"]
     assert (explicit.metric, explicit.target, explicit.lower_is_better) == ("rmse", 0.93, True)
-    assert (sequence.metric, sequence.target, sequence.lower_is_better) == ("mrr", 0.062, False)
+    assert (sequence.metric, sequence.target, sequence.lower_is_better) == ("mrr", 0.072, False)
     for rubric in (explicit, sequence):
         points = rubric.points
         assert points["ran"] + points["valid"] < rubric.max_score / 2, "validity points must be a minority"
@@ -70,3 +70,26 @@ def test_strict_grading_refuses_a_short_secret_seed() -> None:
 
     with pytest.raises(ConfigError, match="strict refuses this seed"):
         GradingSession(GradingOptions(dataset="synthetic", split_seed=918273, sandbox="strict"), sandbox_level="full")
+
+
+@pytest.mark.parametrize(
+    "old, new, words",
+    [
+        ('strong_baseline = "user_item_biases"', 'strong_baselin = "user_item_biases"', "[explicit] has an unknown key `strong_baselin`: did you mean `strong_baseline`?"),
+        ("flag_sigmas = 3", "flag_sigma = 3", "unknown key `flag_sigma`: did you mean `flag_sigmas`?"),
+        ("beats_baseline = 2", "beat_baseline = 2", "[explicit] points has an unknown key `beat_baseline`: did you mean `beats_baseline`?"),
+        ("seed = 20261", "seed = 20261\nsede = 1", "[partition] has an unknown key `sede`: did you mean `seed`?"),
+        ("literal_chars = 10000", "literal_char = 10000", "[embedded_data] has an unknown key `literal_char`: did you mean `literal_chars`?"),
+        ("[sequence]", "[sequense]", "has an unknown key `sequense`: did you mean `sequence`?"),
+        ("margin = 0.01", "margin = 0.01\nzzz = 1", "unknown key `zzz`: known keys: metric, baseline"),
+    ],
+)
+def test_a_misspelt_key_anywhere_is_refused_with_the_nearest_known_one(tmp_path: Path, old: str, new: str, words: str) -> None:
+    """A key the grader does not know would fall back to a default silently and change grades."""
+    text = (Path(__file__).resolve().parents[2] / "grader" / "assignment.toml").read_text()
+    assert old in text
+    config = tmp_path / "assignment.toml"
+    config.write_text(text.replace(old, new, 1))
+    with pytest.raises(ConfigError) as raised:
+        load_config(config)
+    assert words in str(raised.value) and str(config) in str(raised.value)

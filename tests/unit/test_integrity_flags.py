@@ -56,7 +56,7 @@ def test_the_bounds_come_from_the_configuration(tmp_path) -> None:
     config.write_text(text.replace("literal_chars = 10000", "literal_chars = 123"))
     assert load_config(config).embedded_data.literal_chars == 123
     config.write_text(text.replace("numbers = 2000", "numbers = 2000\nnonsense = 1"))
-    with pytest.raises(ConfigError, match="unknown keys"):
+    with pytest.raises(ConfigError, match="unknown key `nonsense`"):
         load_config(config)
 
 
@@ -116,7 +116,8 @@ def test_a_lookup_table_cannot_pass_the_scan_in_any_disguise(carrier: str) -> No
 @pytest.mark.movielens
 def test_movielens_carried_in_cells_below_every_per_cell_bound_is_flagged(movielens_dir) -> None:
     """All of MovieLens 100K (which pairs are rated, and the stars), as compact as lzma makes it,
-    in cells of 9,000 characters: the compressed size of the code gives it away."""
+    in cells of 9,000 characters: each cell reads as encoded data, and the compressed size of the
+    code gives the whole away."""
     data = np.loadtxt(movielens_dir / "u.data", dtype=np.int64)
     users, items, ratings = data[:, 0], data[:, 1], data[:, 2]
     rated = np.zeros((943, 1682), bool)
@@ -126,9 +127,55 @@ def test_movielens_carried_in_cells_below_every_per_cell_bound_is_flagged(moviel
     text = base64.b85encode(blob).decode()
     cells = [f"P{k:03d} = {text[start:start + 9_000]!r}" for k, start in enumerate(range(0, len(text), 9_000))]
     flags = embedded_data(new_notebook(cells=[new_code_cell(cell) for cell in cells]))
-    assert flags == [flags[-1]] and flags[-1].startswith("The notebook's code holds")
+    assert flags[-1].startswith("The notebook's code holds")
+    assert all(f"Code cell {k + 1} of {len(cells)} holds" in flag and "encoded-looking data" in flag for k, flag in enumerate(flags[: len(cells) - 1]))
 
 
 def test_the_solutions_are_far_below_every_bound() -> None:
     for name in ("explicit_feedback.ipynb", "implicit_sequence.ipynb"):
         assert embedded_data(nbformat.read(REPO / "solutions" / name, as_version=4)) == []
+
+
+@pytest.mark.parametrize(
+    "source, words",
+    [
+        (f"KEY = {base64.b64encode(os.urandom(120)).decode()!r}", "160 characters of encoded-looking data"),  # far below literal_chars
+        (f"KEY = {base64.b85encode(os.urandom(120)).decode()!r}", "150 characters of encoded-looking data"),
+        (f"KEY = {os.urandom(80).hex()!r}", "160 characters of encoded-looking data"),
+        (f"KEY = {bytes(range(128, 256))!r}", "bytes that are not text"),
+        ("T = (" + ", ".join(str(i % 5 + 1) for i in range(250)) + ")\nU = 1", "a list of 250 literal values"),
+        ("T = '" + " ".join(str(i % 5 + 1) for i in range(250)) + "'", "a run of 250 numbers in text"),
+        ("x = 1\n# " + " ".join(f"{i}:{i % 5}" for i in range(150)), "numbers in text"),
+    ],
+)
+def test_encoded_data_is_flagged_whatever_its_size_budget(source: str, words: str) -> None:
+    flags = embedded_data(new_notebook(cells=[new_code_cell("import numpy as np"), new_code_cell(source)]))
+    assert len(flags) == 1 and flags[0].startswith("Code cell 2 of 2 holds") and words in flags[0], flags
+
+
+def test_english_code_hex_separators_and_repeated_patterns_are_not_encoded_data() -> None:
+    sources = [
+        "# " + "-" * 120 + "\nprint('Training the model: ' + 'the loss goes down, the validation RMSE too')",
+        "LINE = '" + "ab" * 300 + "'",  # a repeated pattern is no data
+        "COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728']\nlosses = [0.91, 0.9, 0.89]",
+        "url = 'https://files.grouplens.org/datasets/movielens/ml-100k.zip'",
+    ]
+    assert embedded_data(new_notebook(cells=[new_code_cell(source) for source in sources])) == []
+
+
+def test_data_in_markdown_raw_cells_and_metadata_is_flagged_with_where_it_stands() -> None:
+    blob = base64.b64encode(os.urandom(300)).decode()
+    notebook = new_notebook(cells=[new_markdown_cell(f"Notes\n\n{blob}"), new_code_cell("x = 1", metadata={"tags": [blob]})])
+    notebook.cells.append(nbformat.v4.new_raw_cell(" ".join(str(i) for i in range(400))))
+    notebook.metadata["extra"] = blob
+    flags = embedded_data(notebook)
+    assert [flag.split(" holds")[0] for flag in flags] == ["Cell 1 of 3 (markdown)", "Code cell 1 of 1", "Cell 3 of 3 (raw)", "The notebook's metadata"]
+
+
+def test_the_information_of_the_literals_is_bounded() -> None:
+    # 16,000 labels as English words, spread over cells below every per-cell bound.
+    words = ["one", "two", "three", "four", "five"]
+    rng = np.random.default_rng(0)
+    cells = [" ".join(words[r] for r in rng.integers(0, 5, 800)).join(["NOTE = '", "'"]) for _ in range(20)]
+    flags = embedded_data(new_notebook(cells=[new_code_cell(cell) for cell in cells]))
+    assert len(flags) == 1 and flags[0].startswith("The notebook's literals") and "bytes of information" in flags[0]

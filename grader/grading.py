@@ -57,6 +57,11 @@ class GradingOptions:
     grader_memory: int = 2 * 1024**3  # bytes for each submission's grading process (not its kernel)
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (a container's or a CPU set's share, not the machine's count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def resolve_device(device: str) -> str:
     """``auto`` becomes ``cuda`` when an NVIDIA GPU is present, else ``cpu``."""
     if device != "auto":
@@ -87,7 +92,7 @@ class GradingSession:
         if weak:
             self.sandbox_warning = "\n".join(filter(None, [self.sandbox_warning, f"WARNING: {weak}"]))
         self.sandbox_level = sandbox_level
-        cores = os.cpu_count() or 1
+        cores = usable_cores()
         self.threads = max(1, cores // max(1, options.jobs))
         self.limits = options.limits if options.limits.cpus is not None else replace(options.limits, cpus=cores / max(1, options.jobs))
         self.placement: dict = {}  # where a supervisor wants kernels: a leased uid, a cgroup folder

@@ -1,6 +1,8 @@
 """The homework notebooks through the grader on the synthetic dataset, under a secret partition
 seed (so a secret id space: the homework must not depend on raw ids): the solutions earn full
-marks, the untouched templates run end to end and earn nothing on the model checks."""
+marks, the untouched templates run end to end and earn nothing on the model checks, and a
+notebook holding both solutions is graded for each part (MovieLens's figures are in
+tests/real_data/test_homework_movielens.py)."""
 
 from __future__ import annotations
 
@@ -51,3 +53,14 @@ def test_untouched_template_runs_and_earns_nothing_on_the_model(session, name: s
         assert problem.cell in stub_cells, problem.describe()
         assert problem.message.startswith("NotImplementedError: Task ")
     assert {p.cell for p in part.execution.problems} <= stub_cells
+
+
+def test_notebook_with_both_parts_is_graded_for_each(session, tmp_path: Path) -> None:
+    explicit, sequence = (nbformat.read(REPO / "solutions" / name, as_version=4) for name in NOTEBOOKS)
+    combined = nbformat.v4.new_notebook(cells=explicit.cells + sequence.cells, metadata={"kernelspec": explicit.metadata.kernelspec})
+    nbformat.write(combined, tmp_path / "both_parts.ipynb")
+    report = session.grade(tmp_path / "both_parts.ipynb")
+    assert [part.part for part in report.parts] == ["explicit", "sequence"]
+    assert [(record.score, record.max_score) for record in report.by_part()] == [(20, 20), (20, 20)]
+    other_part = [p for part in report.parts for p in part.execution.problems if p.kind == "other part"]
+    assert other_part, "cells needing the other part's data are recognised, not blamed"

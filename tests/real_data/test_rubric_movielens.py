@@ -1,7 +1,8 @@
 """The rubric rewards learning, on MovieLens 100K: the provided user+item biases in four lines and
 a ten-line table of which movie follows which earn little of the model points, while the
 template's required tasks solved honestly (the solution without its optional blend) earn full
-marks."""
+marks. Graded under a secret seed, as official grading is (the solutions are graded under the
+default one in test_homework_movielens.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from grader.instructor.templates import core_tasks
 pytestmark = [pytest.mark.movielens, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[2]
 TARGET = "The metric reaches the target"
+SECRET_SEED = 271828182845904523536028747135266249775
 
 FOUR_LINE_BIASES = """
 from grader.baselines import UserItemBiases
@@ -57,7 +59,7 @@ def graded(movielens_dir: Path, tmp_path_factory) -> dict:
     for name, notebook in notebooks.items():
         paths.append(folder / f"{name.replace(' ', '_')}.ipynb")
         nbformat.write(notebook, paths[-1])
-    options = GradingOptions(dataset="movielens", data_dir=movielens_dir, jobs=2)
+    options = GradingOptions(dataset="movielens", data_dir=movielens_dir, jobs=2, split_seed=SECRET_SEED)
     with GradingSession(options) as session:
         return dict(zip(notebooks, grade_batch(paths, options, session, progress=False)))
 
@@ -85,4 +87,5 @@ def test_the_strong_baseline_is_the_zero_of_partial_credit(graded) -> None:
 def test_the_required_tasks_solved_honestly_earn_full_marks(graded, name: str) -> None:
     report = graded[name]
     assert report.score == report.max_score == 20, [t.output for t in report.parts[0].tests]
+    assert not report.flags, report.flags
     assert not report.parts[0].execution.errors, report.parts[0].execution.summary()

@@ -134,6 +134,11 @@ def predict_next_in_batches(predict: NextItemPredictor, hidden: HiddenSequences,
     return np.concatenate(parts) if parts else np.zeros((0, hidden.num_items))
 
 
+def score_answers(part: str, answers: object, hidden: HiddenRatings | HiddenSequences) -> dict[str, float]:
+    """The metrics of ``part`` for answers to its hidden requests; raises InvalidPredictionsError on bad output."""
+    return score_ratings(answers, hidden) if part == "explicit" else score_next_items(answers, hidden)
+
+
 def baseline_predictions(part: str, name: str, public: Interactions, hidden: HiddenRatings | HiddenSequences) -> np.ndarray:
     """The answers of baseline ``name`` of ``part``, fitted on ``public``, to the ``hidden`` requests."""
     model = BASELINES[part][name]().fit(public)
@@ -144,5 +149,4 @@ def baseline_predictions(part: str, name: str, public: Interactions, hidden: Hid
 
 def baseline_metrics(part: str, public: Interactions, hidden: HiddenRatings | HiddenSequences) -> dict[str, dict[str, float]]:
     """Every baseline of a part, fitted on ``public`` and scored on ``hidden``, by name (weakest first)."""
-    score = score_ratings if part == "explicit" else score_next_items
-    return {name: score(baseline_predictions(part, name, public, hidden), hidden) for name in BASELINES[part]}
+    return {name: score_answers(part, baseline_predictions(part, name, public, hidden), hidden) for name in BASELINES[part]}

@@ -21,7 +21,8 @@ from grader.config import AssignmentConfig, ConfigError, load_config, weak_secre
 from grader.data import Interactions
 from grader.data.anonymisation import Anonymisation
 from grader.data.assignment import PARTS, PUBLIC_DATA_ENV, AssignmentSplit, assignment_split, load_dataset, stage_public
-from grader.evaluation import CONTRACT_FUNCTIONS, RATINGS_BATCH, SEQUENCES_BATCH, baseline_metrics, baseline_predictions, score_next_items, score_ratings
+from grader.baselines import BASELINES
+from grader.evaluation import CONTRACT_FUNCTIONS, RATINGS_BATCH, SEQUENCES_BATCH, baseline_predictions, score_answers
 from grader.execution.record import ExecutionRecord
 from grader.execution.run import ExecutionLimits, PredictionRequest, execute_notebook
 from grader.integrity import embedded_data, implausible_result, lookup_rankings, lookup_ratings
@@ -132,18 +133,20 @@ class GradingSession:
         return self._splits[part]
 
     def baselines(self, part: str) -> dict[str, dict[str, float]]:
-        """Baseline metrics of ``part`` on the hidden split."""
+        """Baseline metrics of ``part`` on the hidden split; the strong baseline's answers are kept
+        for :meth:`lookup_flags` (both before grading processes are forked)."""
         if part not in self._baselines:
             given = self.anonymisation.in_movielens_ids(self.kernel_public(part))  # ties in the kernel's order too
-            self._baselines[part] = baseline_metrics(part, given, self.split(part).hidden)
+            hidden = self.split(part).hidden
+            answers = {name: baseline_predictions(part, name, given, hidden) for name in BASELINES[part]}
+            self._baselines[part] = {name: score_answers(part, values, hidden) for name, values in answers.items()}
+            rubric = self.config.parts[part]
+            self._strong_answers[part] = answers[rubric.strong_baseline or rubric.baseline]
         return self._baselines[part]
 
     def strong_answers(self, part: str) -> np.ndarray:
         """The strong baseline's answers to the hidden requests of ``part``: what carried labels depart from."""
-        if part not in self._strong_answers:
-            given = self.anonymisation.in_movielens_ids(self.kernel_public(part))
-            name = self.config.parts[part].strong_baseline
-            self._strong_answers[part] = baseline_predictions(part, name, given, self.split(part).hidden)
+        self.baselines(part)
         return self._strong_answers[part]
 
     def lookup_flags(self, part: str, answers: np.ndarray) -> list[str]:
@@ -230,7 +233,7 @@ class GradingSession:
         else:
             values = self.restore(part, result.values, order)
             try:
-                metrics = score_ratings(values, hidden) if part == "explicit" else score_next_items(values, hidden)
+                metrics = score_answers(part, values, hidden)
                 predictions = values
             except InvalidPredictionsError as invalid:
                 error = f"{CONTRACT_FUNCTIONS[part]} returned invalid predictions: {invalid}"

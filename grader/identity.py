@@ -47,12 +47,12 @@ def dataset_checksum(dataset: str, data_dir: str | Path | None) -> str:
     """The sha256 of the ratings a run grades on (the synthetic dataset is its generator)."""
     from grader.data.assignment import PRIVATE
     from grader.data.movielens import DATA_DIR_ENV, RATINGS_FILE, file_sha256, locate_movielens
+    from grader.data.private import ratings_path
 
     if dataset == "synthetic":
         return "synthetic (seeded generator)"
     if dataset == PRIVATE:
-        folder = Path(data_dir if data_dir is not None else os.environ.get(DATA_DIR_ENV, "."))
-        return file_sha256(folder if folder.is_file() else folder / RATINGS_FILE)
+        return file_sha256(ratings_path(data_dir if data_dir is not None else os.environ.get(DATA_DIR_ENV, ".")))
     return file_sha256(locate_movielens(data_dir) / RATINGS_FILE)
 
 

@@ -44,14 +44,15 @@ class RatingsCheck:
         return "\n".join(lines)
 
 
-def _ratings_path(folder: str | Path) -> Path:
+def ratings_path(folder: str | Path) -> Path:
+    """The ratings file a private dataset folder names (or the file itself)."""
     folder = Path(folder).expanduser()
     return folder if folder.is_file() else folder / RATINGS_FILE
 
 
 def check_private_ratings(folder: str | Path) -> tuple[RatingsCheck, np.ndarray | None]:
     """Check the ratings file in ``folder`` (or the file itself); the table when it is usable."""
-    path = _ratings_path(folder)
+    path = ratings_path(folder)
     check = RatingsCheck(path)
     if not path.is_file():
         check.problems.append(f"there is no {RATINGS_FILE} here: the folder must hold one, tab-separated user, item, rating, timestamp per line")

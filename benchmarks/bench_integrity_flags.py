@@ -30,7 +30,7 @@ from grader import metrics
 from grader.baselines import GlobalMean, ItemTransitions, Popularity, UserItemBiases
 from grader.config import load_config
 from grader.data import Interactions, assignment_split, load_dataset, next_item_test_set
-from grader.integrity import lookup_rankings, lookup_ratings
+from grader.integrity.lookup import lookup_rankings, lookup_ratings
 
 SECRET = 271828182845904523536028747135266249775
 

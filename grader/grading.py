@@ -25,11 +25,14 @@ from grader.baselines import BASELINES
 from grader.evaluation import CONTRACT_FUNCTIONS, RATINGS_BATCH, SEQUENCES_BATCH, baseline_predictions, score_answers
 from grader.execution.record import ExecutionRecord
 from grader.execution.run import ExecutionLimits, PredictionRequest, execute_notebook
-from grader.integrity import embedded_data, implausible_result, lookup_rankings, lookup_ratings
+from grader.integrity.literals import embedded_data
+from grader.integrity.lookup import lookup_rankings, lookup_ratings
+from grader.integrity.plausibility import implausible_result
 from grader.metrics import InvalidPredictionsError, target_ranks
 from grader.references import load_references, reference_for
 from grader.reports.model import METRIC_KEYS, PartReport, SubmissionReport
 from grader.sandbox import KernelSandbox, Limits, choose_level
+from grader.sandbox.limits import usable_cores
 from grader.submission import SubmissionError, read_submission
 from grader.tempfolders import make_temp_folder
 
@@ -56,11 +59,6 @@ class GradingOptions:
     jobs: int = 1
     accept_flagged: bool = False  # a person has reviewed the flagged submissions
     grader_memory: int = 2 * 1024**3  # bytes for each submission's grading process (not its kernel)
-
-
-def usable_cores() -> int:
-    """The cores this process may run on (a container's or a CPU set's share, not the machine's count)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def resolve_device(device: str) -> str:

@@ -26,8 +26,10 @@ import tokenize
 import zlib
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import nbformat
+if TYPE_CHECKING:
+    import nbformat
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import binom, norm
+from scipy.special import bdtrc, ndtri  # not scipy.stats, which adds 0.3 s to every grading command
 
 P_VALUE = 1e-6
 """A statistic is flagged when chance would produce it less often than this."""
@@ -36,7 +36,7 @@ class ExcessTest:
     @property
     def p_value(self) -> float:
         """Chance that an honest model at ``share`` shows ``hits`` or more of ``trials``."""
-        return float(binom.sf(self.hits - 1, self.trials, self.share)) if self.trials else 1.0
+        return float(bdtrc(self.hits - 1, self.trials, self.share)) if self.trials else 1.0
 
     @property
     def excessive(self) -> bool:
@@ -114,7 +114,7 @@ def lookup_ratings(predictions: np.ndarray, baseline: np.ndarray, truth: np.ndar
             f"in a table of ratings would: {_REVIEW}"
         )
     count, gain, error = surprise_gain(predictions, baseline, truth)
-    if count >= MINIMUM and gain - norm.isf(P_VALUE) * error > SURPRISE_GAIN:
+    if count >= MINIMUM and gain + ndtri(P_VALUE) * error > SURPRISE_GAIN:
         flags.append(
             f"On the {count:,} hidden ratings two stars or more from the provided UserItemBiases baseline's answer, "
             f"the answers are {gain:.2f} stars closer on average (honest models gain at most about 0.25, since such "

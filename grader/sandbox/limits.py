@@ -8,6 +8,18 @@ from dataclasses import dataclass
 GIB = 1024**3
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (a container's or a CPU set's share, not the machine's count).
+
+    ``PYTHON_CPU_COUNT`` overrides it, as it overrides ``os.process_cpu_count()`` from Python 3.13:
+    one process among several sharing a machine (a CI job, a test worker) takes its share only.
+    """
+    named = os.environ.get("PYTHON_CPU_COUNT", "")
+    if named.isdigit() and int(named) > 0:
+        return int(named)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 @dataclass(frozen=True)
 class Limits:
     """Per-submission bounds.
@@ -48,7 +60,7 @@ class Limits:
         """CPU seconds allowed: the explicit value, or every core busy for the whole timeout."""
         if self.cpu_seconds is not None:
             return self.cpu_seconds
-        return int(timeout_seconds * (os.cpu_count() or 1)) + 60
+        return int(timeout_seconds * usable_cores()) + 60
 
     def describe(self) -> str:
         """One line for reports."""

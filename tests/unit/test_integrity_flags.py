@@ -16,8 +16,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from grader.config import ConfigError, load_config
-from grader.integrity import EmbeddedDataLimits, embedded_data, implausible_result
-from grader.integrity.plausibility import flag_threshold
+from grader.integrity.literals import EmbeddedDataLimits, embedded_data
+from grader.integrity.plausibility import flag_threshold, implausible_result
 from grader.references import Reference
 
 REPO = Path(__file__).resolve().parents[2]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from grader.sandbox.limits import usable_cores
 from grader.sandbox import levels
 from grader.sandbox.uids import _is_zombie
 from grader.sandbox.limits import Limits
@@ -45,6 +46,13 @@ def test_every_level_has_documented_guarantees() -> None:
 def test_cpu_limit_follows_the_timeout() -> None:
     assert Limits(cpu_seconds=5).cpu_limit(100) == 5
     assert Limits().cpu_limit(100) >= 100
+
+
+@pytest.mark.parametrize("named, expected", [("3", 3), ("1", 1), ("0", None), ("many", None), ("", None)])
+def test_python_cpu_count_names_this_processs_share_of_cores(monkeypatch, named: str, expected: int | None) -> None:
+    """A positive PYTHON_CPU_COUNT wins, as in Python 3.13; anything else leaves the CPU set."""
+    monkeypatch.setenv("PYTHON_CPU_COUNT", named)
+    assert usable_cores() == (expected or len(os.sched_getaffinity(0)))
 
 
 def test_an_unreaped_child_is_a_zombie_not_a_survivor() -> None:

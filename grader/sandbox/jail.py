@@ -27,7 +27,7 @@ from grader.sandbox.bubblewrap import WORKDIR, bwrap_args
 from grader.sandbox.cgroups import GROUP_NAME, KernelCgroup
 from grader.sandbox.limits import Limits
 from grader.sandbox.mounts import can_mount, mount_tmpfs, unmount
-from grader.sandbox.uids import UidLease, clear_keyrings, kill_processes_of_uid
+from grader.sandbox.uids import UidLease, clear_keyrings, kill_processes_of_uid, remove_files_of_uid
 from grader.tempfolders import make_temp_folder
 
 RUNTIME_BYTES, RUNTIME_FILES = 1024 * 1024, 64
@@ -136,6 +136,7 @@ class KernelSandbox:
             self.uid_lease = UidLease()
             self.uid = self.uid_lease.uid
             clear_keyrings(self.uid)  # whatever an earlier, crashed run may have left
+            remove_files_of_uid(self.uid)
         owner = self.uid if self.drops_privileges else None
         if level != "none" and can_mount():
             self._mount_writable(owner)
@@ -312,6 +313,7 @@ class KernelSandbox:
         if uid is not None:  # before the uid can go to another kernel
             survivors += kill_processes_of_uid(uid)
             clear_keyrings(uid)
+            remove_files_of_uid(uid)
         if lease is not None:
             lease.release()
         mounts = [*self.writable.values(), *filter(None, [self._log_mount])]

@@ -4,8 +4,10 @@ a kernel behind under its uid.
 Process-count limits apply per user id, and a kernel must not be able to signal another, so
 each running kernel gets a uid of its own from a reserved range, locked with a file lock that
 the operating system releases even if the grader dies. Before a uid goes to another kernel its
-processes are killed and its keyrings (which the kernel can fill, and which outlive processes)
-are cleared.
+processes are killed, its keyrings (which the kernel can fill, and which outlive processes) are
+cleared, and what it owns where any user may write (/tmp, /dev/shm, ...) is removed: without a
+mount namespace (the ``rlimits`` level) those are the host's, and they would carry data from one
+submission to the next.
 """
 
 from __future__ import annotations
@@ -14,12 +16,17 @@ import ctypes
 import fcntl
 import os
 import platform
+import pwd
+import shutil
 import signal
+import stat
 from pathlib import Path
 
 FIRST_UID = 61000
 UID_COUNT = 256
 LOCK_DIR = Path("/run/recsys-grader")
+# Where any user may create files on a usual Linux host (POSIX message queues included).
+SHARED_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue", "/run/lock", "/var/lock")
 
 
 class UidLease:
@@ -61,6 +68,43 @@ def kill_processes_of_uid(uid: int) -> list[int]:
             except (OSError, ProcessLookupError):
                 pass
     return found
+
+
+def remove_files_of_uid(uid: int, places: tuple[str, ...] = SHARED_WRITABLE) -> list[str]:
+    """Remove every file and folder that ``uid`` owns under ``places`` and its home; return them.
+
+    Call it once the uid's processes are gone: nothing can then race the removal, and what others
+    own is never touched. Only folders the uid can enter are searched (it has no groups), so the
+    grader's private trees are skipped rather than walked.
+    """
+    removed: list[str] = []
+    try:
+        home = pwd.getpwuid(uid).pw_dir
+    except KeyError:
+        home = None
+    for place in (*places, *([home] if home else [])):
+        _remove_owned(place, uid, removed)
+    return removed
+
+
+def _remove_owned(folder: str, uid: int, removed: list[str]) -> None:
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if info.st_uid == uid:
+                if stat.S_ISDIR(info.st_mode):
+                    shutil.rmtree(entry.path)  # safe against symbolic links swapped in (fd-based)
+                else:
+                    os.unlink(entry.path)
+                removed.append(entry.path)
+            elif stat.S_ISDIR(info.st_mode) and info.st_mode & stat.S_IXOTH:
+                _remove_owned(entry.path, uid, removed)  # a shared folder the uid may have written into
+        except (OSError, RecursionError):
+            pass
 
 
 def _is_zombie(proc_entry: Path) -> bool:

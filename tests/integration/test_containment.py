@@ -5,20 +5,24 @@ the reports must parse, and nothing may be left on the host."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import fcntl
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import xml.etree.ElementTree as ElementTree
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from nbformat.v4 import new_markdown_cell
 
 from grader.batch import grade_batch
 from grader.grading import GradingSession
@@ -356,25 +360,88 @@ subprocess.Popen(["sleep", "97.5"], start_new_session=True, stdin=subprocess.DEV
 """
 
 
-def test_as_root_without_bubblewrap_the_kernel_is_still_not_root(tmp_path: Path) -> None:
-    tools = tmp_path / "bin"  # a PATH with util-linux but no bubblewrap
+def _grade_as_root_without_bubblewrap(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess:
+    """`grade ... --format json` as root with util-linux but no bubblewrap on its PATH (Gradescope's case)."""
+    tools = tmp_path / "bin"
     tools.mkdir()
     for tool in ("prlimit", "setpriv"):
         (tools / tool).symlink_to(subprocess.run(["which", tool], capture_output=True, text=True).stdout.strip())
-    path = write(tmp_path, "probe", notebook(ROOT_WITHOUT_BWRAP, CONSTANT_PREDICTOR))
     environment = {**os.environ, "PATH": f"{tools}:{Path(sys.executable).parent}"}
     result = subprocess.run(
-        [GRADE, str(path), "--dataset", "synthetic", "--timeout", "60", "--quiet", "--format", "json", "--split-seed", "424242"],
+        [GRADE, *arguments, "--dataset", "synthetic", "--timeout", "60", "--quiet", "--format", "json", "--split-seed", "424242"],
         capture_output=True, text=True, timeout=300, env=environment,
     )
     assert result.returncode == 0, result.stderr
     assert "bubblewrap" in result.stderr and "apt install bubblewrap" in result.stderr
-    document = json.loads(result.stdout)
+    return result
+
+
+def test_as_root_without_bubblewrap_the_kernel_is_still_not_root(tmp_path: Path) -> None:
+    path = write(tmp_path, "probe", notebook(ROOT_WITHOUT_BWRAP, CONSTANT_PREDICTOR))
+    document = json.loads(_grade_as_root_without_bubblewrap(tmp_path, str(path)).stdout)
     assert document["sandbox"] == "rlimits"
     valid = next(test for test in document["tests"] if test["name"] == "The graded function returns valid predictions")
     assert "LEAKED" not in valid["output"] and valid["score"] == valid["max_score"], valid["output"]
     assert not (Path(__file__).parents[2] / "grader" / "checks" / "conftest.py").exists()
     assert not any(b"97.5" in (entry / "cmdline").read_bytes() for entry in Path("/proc").iterdir() if entry.name.isdigit() and (entry / "cmdline").exists())
+    assert _leftovers() == []
+
+
+LEFTOVERS = ("/tmp/recsys-leftover", "/var/tmp/recsys-leftover", "/dev/shm/recsys-leftover", "/tmp/recsys-leftover-folder")
+LEFTOVER_WRITER = f"""
+import os
+for path in {LEFTOVERS[:3]!r}:
+    with open(path, "w") as handle:
+        handle.write("for whoever comes next")
+os.makedirs("{LEFTOVERS[3]}/inner")
+open("{LEFTOVERS[3]}/inner/note", "w").close()
+"""
+LEFTOVER_READER = f"""
+import os
+{LEAKS}
+LEAKS += [f"{{path}} was left by an earlier kernel" for path in {LEFTOVERS!r} if os.path.lexists(path)]
+"""
+SELF_READER = f"""
+import base64, json, os
+{LEAKS}
+READ = []
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        words = open(f"/proc/{{pid}}/cmdline", "rb").read().decode().split("\\0")
+    except OSError:
+        continue
+    for word in words:
+        try:
+            cells = json.load(open(word))["cells"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        READ += [base64.b64decode(cell["source"].split()[-1]) for cell in cells if cell["cell_type"] == "markdown"]
+print("read", sum(map(len, READ)), "bytes back from the notebook's own file")
+"""
+
+
+def test_at_rlimits_no_file_outlives_its_kernel_and_the_own_notebook_carries_nothing_unseen(tmp_path: Path) -> None:
+    """A kernel's files in the host's shared folders are gone before the next notebook runs (here
+    with the same uid) and after grading; a notebook that reads its own file back (in a folder any
+    user may read, as on Gradescope) is flagged for what it carries in a markdown cell."""
+    folder = Path(tempfile.mkdtemp(prefix="recsys-submissions-"))
+    try:
+        folder.chmod(0o755)
+        write(folder, "a_writer", notebook(LEFTOVER_WRITER, CONSTANT_PREDICTOR.replace("if LEAKS", "if False")))
+        write(folder, "b_reader", notebook(LEFTOVER_READER, CONSTANT_PREDICTOR))
+        carrier = notebook(SELF_READER, CONSTANT_PREDICTOR)
+        carrier.cells.insert(0, new_markdown_cell("Notes: " + base64.b64encode(os.urandom(9000)).decode()))
+        write(folder, "c_self_reader", carrier)
+        for path in folder.iterdir():
+            path.chmod(0o644)
+        writer, reader, self_reader = json.loads(_grade_as_root_without_bubblewrap(tmp_path, str(folder), "--jobs", "1").stdout)
+    finally:
+        shutil.rmtree(folder)
+    assert writer["sandbox"] == reader["sandbox"] == "rlimits"
+    valid = next(test for test in reader["tests"] if test["name"] == "The graded function returns valid predictions")
+    assert "LEAKED" not in valid["output"] and valid["score"] == valid["max_score"], valid["output"]
+    assert not [path for path in LEFTOVERS if os.path.lexists(path)]
+    assert any(flag.startswith("Cell 1 of 3 (markdown)") for flag in self_reader["flags"]), self_reader["flags"]
     assert _leftovers() == []
 
 

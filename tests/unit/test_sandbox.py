@@ -11,7 +11,7 @@ import pytest
 
 from grader.sandbox.limits import usable_cores
 from grader.sandbox import levels
-from grader.sandbox.uids import _is_zombie
+from grader.sandbox.uids import _is_zombie, remove_files_of_uid
 from grader.sandbox.limits import Limits
 
 
@@ -67,3 +67,27 @@ def test_an_unreaped_child_is_a_zombie_not_a_survivor() -> None:
         assert not _is_zombie(Path(f"/proc/{os.getpid()}"))
     finally:
         os.waitpid(child, 0)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="files of another uid can only be made as root")
+def test_what_a_uid_owns_in_shared_folders_is_removed_and_nothing_else(tmp_path: Path) -> None:
+    uid, other = 61990, 61991
+    shared = tmp_path / "tmp"
+    (shared / "sticky" / "deeper").mkdir(parents=True)
+    (shared / "private").mkdir(mode=0o700)
+    for folder in (shared, shared / "sticky", shared / "sticky" / "deeper"):
+        folder.chmod(0o1777)
+    owned = {shared / "note", shared / "sticky" / "deeper" / "note", shared / "private" / "unreachable"}
+    (shared / "owned-folder" / "inner").mkdir(parents=True)
+    (shared / "owned-folder" / "inner" / "data").write_text("x")
+    for path in owned:
+        path.write_text("for the next kernel")
+    (shared / "kept").write_text("someone else's")
+    (shared / "link").symlink_to(shared / "kept")
+    for path in [*owned, shared / "owned-folder", shared / "owned-folder" / "inner", shared / "owned-folder" / "inner" / "data", shared / "link"]:
+        os.lchown(path, uid, uid)
+    os.chown(shared / "kept", other, other)
+    removed = remove_files_of_uid(uid, (str(shared),))
+    assert sorted(removed) == sorted(str(p) for p in [shared / "note", shared / "sticky" / "deeper" / "note", shared / "owned-folder", shared / "link"])
+    assert (shared / "kept").read_text() == "someone else's"
+    assert (shared / "private" / "unreachable").exists(), "a folder the uid cannot enter is not searched"

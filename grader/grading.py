@@ -22,7 +22,8 @@ from grader.data import Interactions
 from grader.data.anonymisation import Anonymisation
 from grader.data.assignment import PARTS, PUBLIC_DATA_ENV, AssignmentSplit, assignment_split, load_dataset, stage_public
 from grader.baselines import BASELINES
-from grader.evaluation import CONTRACT_FUNCTIONS, RATINGS_BATCH, SEQUENCES_BATCH, baseline_predictions, score_answers
+from grader.contract import CONTRACT_FUNCTIONS
+from grader.evaluation import RATINGS_BATCH, SEQUENCES_BATCH, baseline_predictions, score_answers
 from grader.execution.record import ExecutionRecord
 from grader.execution.run import ExecutionLimits, PredictionRequest, execute_notebook
 from grader.integrity.literals import embedded_data

@@ -16,10 +16,9 @@ from collections.abc import Mapping
 from grader.config import load_config
 from grader.data.assignment import HiddenRatings, next_item_test_set
 from grader.data.interactions import Interactions
+from grader.contract import CONTRACT_FUNCTIONS, graded_function
 from grader.evaluation import (
-    CONTRACT_FUNCTIONS,
     baseline_metrics,
-    graded_function,
     predict_next_in_batches,
     predict_ratings_in_batches,
     score_next_items,

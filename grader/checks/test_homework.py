@@ -12,7 +12,8 @@ from __future__ import annotations
 import pytest
 
 from grader.checks.context import CheckContext
-from grader.evaluation import CONTRACT_FUNCTIONS, missing_function_message, shifted_ids_hint
+from grader.contract import CONTRACT_FUNCTIONS, missing_function_message
+from grader.evaluation import shifted_ids_hint
 
 
 def _name(metric: str) -> str:

@@ -19,55 +19,15 @@ from queue import Empty
 
 import numpy as np
 
-from grader.evaluation import CONTRACT_FUNCTIONS, missing_function_message
+from grader.contract import CONTRACT_FUNCTIONS, MAX_DIMENSIONS, checked_shape, expected_shape, missing_function_message
 from grader.execution.channels import KernelTrafficError
 from grader.execution.untrusted import clean_text
+from grader.metrics import InvalidPredictionsError
 
-COMM_TARGET = "grader.predictions"
 ERROR_CHARS = 1500
 
-KERNEL_CODE = '''
-def __grader_answer(function_name, payload, shape, part):
-    import base64, traceback
-    import numpy
-    from comm import create_comm
-    channel = create_comm(target_name="grader.predictions")
-    try:
-        rows = numpy.frombuffer(base64.b64decode(payload), dtype="<i8").reshape(shape)
-        function = globals().get(function_name)
-        if function is None:
-            channel.send({"error": "missing"})
-            return
-        if not callable(function):
-            channel.send({"error": f"{function_name} is a {type(function).__name__}, not a function."})
-            return
-        try:
-            answer = function(rows[:, 0].copy(), rows[:, 1].copy()) if part == "explicit" else function(rows.copy())
-        except BaseException as error:
-            lines = traceback.format_exception(type(error), error, error.__traceback__.tb_next)
-            if len(lines) > 12:  # keep the student's first frames and the end, where the error is
-                lines = lines[:5] + ["  ...\\n"] + lines[-6:]
-            channel.send({"error": f"{function_name} raised {type(error).__name__}: {error}", "traceback": "".join(lines)})
-            return
-        try:
-            from grader.metrics import as_numpy  # a torch tensor, on any device, with or without grad
-            answer = as_numpy(answer)
-        except Exception as error:
-            channel.send({"error": f"{function_name} returned predictions that could not be read: {error}"})
-            return
-        try:
-            array = numpy.asarray(answer)
-        except BaseException as error:
-            channel.send({"error": f"{function_name} returned a {type(answer).__name__} that is not an array of numbers ({error})."})
-            return
-        if array.dtype.kind not in "iuf":
-            channel.send({"error": f"{function_name} returned values of type {array.dtype} (from a {type(answer).__name__}); return a numpy array of floats."})
-            return
-        array = numpy.ascontiguousarray(array, dtype="<f8")
-        channel.send({"shape": [int(d) for d in array.shape]}, buffers=[memoryview(array).cast("B")])
-    finally:
-        channel.close()
-'''
+KERNEL_CODE = "from grader.contract import answer_in_kernel as __grader_answer"
+"""Defines the kernel's side of a request (:func:`grader.contract.answer_in_kernel`) for one call."""
 
 
 @dataclass
@@ -78,21 +38,6 @@ class PredictionResult:
     error: str | None = None
     seconds: float = 0.0
     timed_out: bool = False
-
-
-def _expected_shape(part: str, rows: int, num_items: int) -> tuple[int, ...]:
-    return (rows,) if part == "explicit" else (rows, num_items)
-
-
-def _expected_words(part: str, rows: int, num_items: int) -> str:
-    if part == "explicit":
-        return f"it must return one rating per pair, shape ({rows},)"
-    return f"it must return shape ({rows}, {num_items}): one row per sequence, one score per item id (column 0 is padding)"
-
-
-def _describe_shape_problem(part: str, rows: int, num_items: int, shape: tuple[int, ...]) -> str:
-    what = "pairs" if part == "explicit" else "sequences"
-    return f"{CONTRACT_FUNCTIONS[part]} returned shape {shape} for a batch of {rows:,} {what}; {_expected_words(part, rows, num_items)}."
 
 
 async def collect_predictions(
@@ -115,7 +60,7 @@ async def collect_predictions(
     name = CONTRACT_FUNCTIONS[part]
     inputs = np.ascontiguousarray(inputs, dtype="<i8")
     n = len(inputs)
-    values = np.empty(_expected_shape(part, n, num_items), dtype=np.float64)
+    values = np.empty(expected_shape(part, n, num_items), dtype=np.float64)
     started = time.monotonic()
     deadline = started + timeout
     for start in range(0, n, batch_size):
@@ -133,7 +78,7 @@ async def collect_predictions(
 async def _ask(client, part: str, name: str, rows: np.ndarray, num_items: int, deadline: float) -> np.ndarray | PredictionResult:
     """One request: the batch ``rows`` in, its validated answer (or why there is none) out."""
     payload = base64.b64encode(rows.tobytes()).decode("ascii")
-    call = f"__grader_answer({name!r}, {payload!r}, {list(rows.shape)!r}, {part!r})"
+    call = f"__grader_answer(globals(), {part!r}, {payload!r}, {list(rows.shape)!r})"
     code = f"{KERNEL_CODE}\ntry:\n    {call}\nfinally:\n    del __grader_answer\n"
     msg_id = client.execute(code, silent=True, store_history=False)
     answer, problem = None, None
@@ -188,19 +133,15 @@ def _describe_error(name: str, data: dict) -> str:
 def _accept_batch(part: str, data: dict, buffers: list, rows: int, num_items: int) -> np.ndarray | str:
     """The answer to a batch of ``rows`` inputs as an array, or a message saying what was wrong."""
     unexpected = "The kernel sent predictions in an unexpected form."
-    if len(buffers) != 1 or rows <= 0 or not isinstance(data.get("shape"), list):
+    shape = data.get("shape")
+    if len(buffers) != 1 or rows <= 0 or not isinstance(shape, list):
         return unexpected
     try:
-        shape = tuple(int(d) for d in data["shape"][:3])
-    except (TypeError, ValueError, OverflowError):
-        return unexpected
-    if len(data["shape"]) > 3:
-        return f"{CONTRACT_FUNCTIONS[part]} returned an array of {len(data['shape']):,} dimensions; {_expected_words(part, rows, num_items)}."
-    if part == "explicit" and shape == (rows, 1):
-        shape = (rows,)
-    expected = _expected_shape(part, rows, num_items)
-    if shape != expected:
-        return _describe_shape_problem(part, rows, num_items, shape)
+        if len(shape) <= MAX_DIMENSIONS:  # more are refused by their count alone
+            shape = tuple(int(d) for d in shape)
+        expected = checked_shape(part, shape, rows, num_items)
+    except (TypeError, ValueError, OverflowError) as error:
+        return str(error) if isinstance(error, InvalidPredictionsError) else unexpected
     buffer = memoryview(buffers[0]).cast("B")
     if buffer.nbytes != 8 * int(np.prod(expected)):
         return "The kernel sent a prediction buffer of the wrong size."

@@ -15,7 +15,7 @@ from grader.config import BASELINES as CONFIGURED_BASELINES
 from grader.config import ConfigError, load_config
 from grader.data import Interactions
 from grader.data.assignment import HiddenRatings
-from grader.evaluation import missing_function_message
+from grader.contract import missing_function_message
 from grader.execution.record import CellProblem, ExecutionRecord
 
 RATINGS = {"global_mean": {"rmse": 1.12}, "user_item_biases": {"rmse": 0.944}}

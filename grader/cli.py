@@ -31,6 +31,7 @@ from grader.reports.markdown import render_markdown
 from grader.reports.passmark import PassMark, PassMarkType
 from grader.reports.text import render_text
 from grader.sandbox import GUARANTEES, MODES, Limits, SandboxUnavailable, strongest_level
+from grader.sandbox.policy import explain as explain_policies
 
 EXIT_GRADED, EXIT_INTERNAL, EXIT_USAGE, EXIT_UNREADABLE, EXIT_BELOW_PASS_MARK, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
@@ -286,11 +287,14 @@ def new_seed() -> None:
 
 
 @main.command(name="sandbox")
-def sandbox_info() -> None:
+@click.option("--explain", is_flag=True, help="Also show what every level does to a kernel, as this user runs the grader.")
+def sandbox_info(explain: bool) -> None:
     """Show the strongest isolation this host supports."""
     level = strongest_level()
     click.echo(f"strongest sandbox level here: {level}: {GUARANTEES[level]}")
     click.echo(f"default limits per kernel: {Limits().describe()} (see `grade --help` to change them)")
+    if explain:
+        click.echo("\n" + explain_policies(os.geteuid() == 0))
 
 
 @main.command(name="env")

@@ -36,7 +36,8 @@ from grader.grading import GradingSession
 from grader.reports.model import SubmissionReport
 from grader.sandbox.cgroups import CGROUP_ROOT, GROUP_NAME, KernelCgroup, remove_tree
 from grader.sandbox.mounts import can_mount, enter_private_mount_namespace
-from grader.sandbox.uids import UidLease, clear_keyrings, kill_processes_of_uid
+from grader.sandbox.policy import policy
+from grader.sandbox.uids import UidLease, clear_uid
 from grader.tempfolders import make_temp_folder, process_alive, remove_folders_of_dead_processes
 
 MAX_REPORT_BYTES = 64 * 1024 * 1024
@@ -76,10 +77,6 @@ class GradingJob:
         return None if self.lease is None else self.lease.uid
 
 
-def _drops_privileges(session: GradingSession) -> bool:
-    return os.geteuid() == 0 and session.sandbox_level in ("full", "rlimits")
-
-
 class Supervisor:
     """Starts grading processes and turns whatever they end with into reports.
 
@@ -105,10 +102,8 @@ class Supervisor:
         name = f"job-{os.getpid()}-{next(_JOB_NUMBERS)}"
         folder = self.root / name
         folder.mkdir(mode=0o711)
-        lease = UidLease() if _drops_privileges(self.session) else None
+        lease = UidLease() if policy(self.session.sandbox_level, os.geteuid() == 0).dedicated_uid else None
         job = GradingJob(Path(path), folder, f"{GROUP_NAME}/{name}", lease)
-        if lease is not None:
-            clear_keyrings(lease.uid)
         job.grader_group = KernelCgroup.create("grader", self.session.options.grader_memory, None, None, job.cgroup_parent) if os.geteuid() == 0 else None
         supervisor = os.getpid()
         with _FORKING:
@@ -200,8 +195,7 @@ class Supervisor:
         """Remove everything the job made, whatever state its process left it in."""
         remove_tree(job.cgroup_parent)
         if job.lease is not None:
-            kill_processes_of_uid(job.lease.uid)
-            clear_keyrings(job.lease.uid)
+            clear_uid(job.lease.uid)
             job.lease.release()
         shutil.rmtree(job.folder, ignore_errors=True)
 

@@ -26,8 +26,9 @@ from pathlib import Path
 from grader.sandbox.bubblewrap import WORKDIR, bwrap_args
 from grader.sandbox.cgroups import GROUP_NAME, KernelCgroup
 from grader.sandbox.limits import Limits
-from grader.sandbox.mounts import can_mount, mount_tmpfs, unmount
-from grader.sandbox.uids import UidLease, clear_keyrings, kill_processes_of_uid, remove_files_of_uid
+from grader.sandbox.mounts import mount_tmpfs, unmount
+from grader.sandbox.policy import Launch, launch_command, policy
+from grader.sandbox.uids import UidLease, clear_uid
 from grader.tempfolders import make_temp_folder
 
 RUNTIME_BYTES, RUNTIME_FILES = 1024 * 1024, 64
@@ -36,20 +37,11 @@ LOG_BYTES = 4 * 1024 * 1024
 """The kernel's own stdout and stderr (the grader reads their end when a kernel fails to start)."""
 
 
-def _prlimit_args(limits: Limits, timeout: float, processes: int | None) -> list[str]:
-    prlimit = shutil.which("prlimit")
-    if prlimit is None:
-        raise RuntimeError("prlimit (util-linux) is not installed")
-    args = [
-        prlimit,
-        f"--fsize={limits.file_bytes}",
-        f"--nofile={limits.open_files}",
-        f"--cpu={limits.cpu_limit(timeout)}",
-        "--core=0",
-    ]
-    if processes is not None:
-        args.append(f"--nproc={processes}")
-    return args
+def _tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        raise RuntimeError(f"{name} (util-linux) is not installed")
+    return found
 
 
 def _user_process_count() -> int:
@@ -94,6 +86,7 @@ class KernelSandbox:
         uid: int | None = None, cgroup_parent: str = GROUP_NAME,
     ):
         self.level = level
+        self.policy = policy(level, os.geteuid() == 0)
         self.limits = limits
         self.timeout = timeout
         self.device = device
@@ -122,25 +115,18 @@ class KernelSandbox:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    @property
-    def drops_privileges(self) -> bool:
-        """Whether the kernel runs as a dedicated unprivileged uid (always when the grader is root)."""
-        return self.level == "full" or (self.level == "rlimits" and os.geteuid() == 0)
-
     def _prepare(self, public_files: list[Path]) -> None:
-        level, limits = self.level, self.limits
+        rules, limits = self.policy, self.limits
         staged = self.job_dir / "public"
         staged.mkdir()
         self.public_files = [Path(shutil.copy2(path, staged / path.name)) for path in public_files]
-        if self.drops_privileges and self.uid is None:
+        if rules.dedicated_uid and self.uid is None:
             self.uid_lease = UidLease()
             self.uid = self.uid_lease.uid
-            clear_keyrings(self.uid)  # whatever an earlier, crashed run may have left
-            remove_files_of_uid(self.uid)
-        owner = self.uid if self.drops_privileges else None
-        if level != "none" and can_mount():
+        owner = self.uid if rules.dedicated_uid else None
+        if rules.bounded_folders:
             self._mount_writable(owner)
-        if level in ("full", "namespaces"):
+        if rules.namespaces:
             self.workdir = WORKDIR
         else:
             work = self.writable.get("work") or self.job_dir / "work"
@@ -148,9 +134,9 @@ class KernelSandbox:
             for path in self.public_files:
                 os.symlink(path, work / path.name)
             self.workdir = str(work)
-        if self.drops_privileges:
+        if rules.dedicated_uid:
             self.cgroup = KernelCgroup.create(self.job_dir.name, limits.memory_bytes, limits.processes, limits.cpus, self.cgroup_parent)
-            if self.cgroup is None and level == "full":
+            if self.cgroup is None and rules.cgroups == "required":
                 raise RuntimeError("cgroups are not writable")
             os.chown(self.runtime_dir, self.uid, self.uid)
             os.chmod(self.job_dir, 0o755)
@@ -188,7 +174,7 @@ class KernelSandbox:
     @property
     def launch_cwd(self) -> str:
         """Working folder of the launched process on the host."""
-        return str(self.runtime_dir) if self.level in ("full", "namespaces") else self.workdir
+        return str(self.runtime_dir) if self.policy.namespaces else self.workdir
 
     def kernel_path(self, host_file: Path) -> str:
         """Where a staged public file appears to the kernel."""
@@ -201,7 +187,7 @@ class KernelSandbox:
         env = {
             "PATH": f"{python_bin}:/usr/local/bin:/usr/bin:/bin",
             "HOME": home,
-            "TMPDIR": "/tmp" if self.level in ("full", "namespaces") else str(self.writable.get("tmp", home)),
+            "TMPDIR": "/tmp" if self.policy.namespaces else str(self.writable.get("tmp", home)),
             "LANG": "C.UTF-8",
             "LC_ALL": "C.UTF-8",
             "PYTHONNOUSERSITE": "1",
@@ -214,7 +200,7 @@ class KernelSandbox:
             "GRADER_DEVICE": self.device,
             # Inside a new PID namespace the grader's pid means nothing: "1" disables ipykernel's
             # parent poller there; bubblewrap's --die-with-parent does that job instead.
-            "JPY_PARENT_PID": "1" if self.level in ("full", "namespaces") else str(os.getpid()),
+            "JPY_PARENT_PID": "1" if self.policy.namespaces else str(os.getpid()),
         }
         if self.device != "cuda":
             env["CUDA_VISIBLE_DEVICES"] = ""
@@ -222,41 +208,27 @@ class KernelSandbox:
         return env
 
     def command(self, kernel_command: list[str]) -> list[str]:
-        """Wrap the kernel command in the sandbox's launch chain.
+        """Wrap the kernel command in the sandbox's launch chain (:func:`launch_command`).
 
-        Called once the connection file is written; under ``full`` it is handed to the kernel's uid.
+        Called once the connection file is written; with a dedicated uid it is handed to that uid.
         """
-        if self.drops_privileges and Path(self.connection_file).exists():
+        rules = self.policy
+        if rules.dedicated_uid and Path(self.connection_file).exists():
             os.chown(self.connection_file, self.uid, self.uid)
-        if self.level == "none":
+        if not rules.rlimits:
             return kernel_command
-        processes = None
-        if self.level == "full":
-            processes = self.limits.processes
-        elif os.geteuid() != 0:  # NPROC counts all of this user's processes: leave room for them
-            processes = _user_process_count() + self.limits.processes
-        prefix = _prlimit_args(self.limits, self.timeout, processes)
-        if self.level == "namespaces" or (self.level == "rlimits" and self.cgroup is None):
-            prefix.insert(1, f"--data={self.limits.memory_bytes}")
-        inner = kernel_command
-        if self.drops_privileges:
-            uid = str(self.uid)
-            setpriv = shutil.which("setpriv")
-            if setpriv is None:
-                raise RuntimeError("setpriv (util-linux) is not installed")
-            inner = [setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
-                     "--inh-caps=-all", "--bounding-set=-all", "--", *kernel_command]
-        if self.level in ("full", "namespaces"):
+        jail: list[str] = []
+        if rules.namespaces:
             gpus = [str(p) for p in Path("/dev").glob("nvidia*")] if self.device == "cuda" else []
-            full = self.level == "full"
-            identity = {"/etc/passwd": self.job_dir / "passwd", "/etc/group": self.job_dir / "group"} if full else {}
-            jail = bwrap_args(self.runtime_dir, self.public_files, identity, self.limits.disk_bytes, full, gpus, self.writable)
-            wrapped = [*prefix, "--", *jail, "--", *inner]
-        else:
-            wrapped = [*prefix, "--", *inner]
-        if self.cgroup is not None:
-            return ["/bin/sh", "-c", self.cgroup.join_script() + 'exec "$@"', "sh", *wrapped]
-        return wrapped
+            identity = {"/etc/passwd": self.job_dir / "passwd", "/etc/group": self.job_dir / "group"} if rules.dedicated_uid else {}
+            jail = bwrap_args(self.runtime_dir, self.public_files, identity, self.limits.disk_bytes, not rules.user_namespace, gpus, self.writable)
+        launch = Launch(
+            kernel_command, self.limits, self.timeout, prlimit=_tool("prlimit"),
+            setpriv=_tool("setpriv") if rules.dedicated_uid else "setpriv", uid=self.uid,
+            user_processes=_user_process_count() if not rules.as_root else 0, jail=tuple(jail),
+            cgroup_join=self.cgroup.join_script() if self.cgroup is not None else None,
+        )
+        return launch_command(rules, launch)
 
     # --- after the run --------------------------------------------------------------------------
 
@@ -287,7 +259,7 @@ class KernelSandbox:
         if returncode < 0 or returncode >= 128:
             number = -returncode if returncode < 0 else returncode - 128
             name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else str(number)
-            if name == "SIGKILL" and self.level in ("namespaces", "rlimits"):
+            if name == "SIGKILL" and self.policy.rlimits and self.policy.cgroups != "required":
                 return "The kernel was killed (SIGKILL), most likely for using too much memory."
             if name == "SIGXCPU":
                 return "The kernel used up its CPU-time limit and was stopped."
@@ -309,11 +281,9 @@ class KernelSandbox:
         if cgroup is not None:
             survivors = cgroup.pids()
             cgroup.remove()
-        uid, self.uid = (self.uid if self.drops_privileges else None), None
+        uid, self.uid = (self.uid if self.policy.dedicated_uid else None), None
         if uid is not None:  # before the uid can go to another kernel
-            survivors += kill_processes_of_uid(uid)
-            clear_keyrings(uid)
-            remove_files_of_uid(uid)
+            survivors += clear_uid(uid)
         if lease is not None:
             lease.release()
         mounts = [*self.writable.values(), *filter(None, [self._log_mount])]

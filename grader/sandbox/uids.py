@@ -30,7 +30,8 @@ SHARED_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue", "/run/lock", "
 
 
 class UidLease:
-    """A uid held until :meth:`release`; raise RuntimeError when the whole range is taken."""
+    """A uid held until :meth:`release`, cleared of whatever an earlier, crashed run may have left;
+    raise RuntimeError when the whole range is taken."""
 
     def __init__(self) -> None:
         LOCK_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -43,6 +44,7 @@ class UidLease:
                 continue
             self.uid = uid
             self._handle = handle
+            clear_uid(uid)
             return
         raise RuntimeError(f"All {UID_COUNT} sandbox user ids ({FIRST_UID}..) are in use.")
 
@@ -51,6 +53,15 @@ class UidLease:
         if self._handle is not None:
             os.close(self._handle)
             self._handle = None
+
+
+def clear_uid(uid: int) -> list[int]:
+    """Leave nothing of ``uid`` behind before it is leased again: its processes killed, its
+    keyrings emptied, its files in shared folders removed; return the pids that were alive."""
+    survivors = kill_processes_of_uid(uid)
+    clear_keyrings(uid)
+    remove_files_of_uid(uid)
+    return survivors
 
 
 def kill_processes_of_uid(uid: int) -> list[int]:

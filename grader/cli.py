@@ -13,6 +13,7 @@ import click
 from tqdm import tqdm
 
 from grader.batch import GradingInterrupted, batch_paths, grade_batch
+from grader.bounds import BOUNDS
 from grader.cluster import ClusterUnavailable, connect_cluster
 from grader.cluster.command import scheduler as cluster_scheduler
 from grader.cluster.command import worker as cluster_worker
@@ -85,9 +86,9 @@ def _render(reports, output_format: str, single: bool, pass_mark: PassMark | Non
 @click.option("--data-dir", type=click.Path(path_type=Path), envvar="GRADER_DATA_DIR", help="Folder holding MovieLens 100K's u.data (default: $GRADER_DATA_DIR, else the cache).")
 @click.option("--dataset", type=click.Choice(GRADING_DATASETS), default="movielens", show_default=True, help="synthetic: the small offline dataset (for trying the grader); private: your own ratings in u.data format in --data-dir (see grader check-data).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True, help="Where the kernel may compute; cpu hides GPUs from it.")
-@click.option("--timeout", type=click.FloatRange(min=1), default=900, show_default=True, help="Seconds for one notebook's whole execution.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=BOUNDS.notebook_seconds, show_default=True, help="Seconds for one notebook's whole execution.")
 @click.option("--cell-timeout", type=click.FloatRange(min=1), help="Seconds for any one cell (default: --timeout).")
-@click.option("--predict-timeout", type=click.FloatRange(min=1), default=300, show_default=True, help="Seconds for the graded function over the whole hidden split.")
+@click.option("--predict-timeout", type=click.FloatRange(min=1), default=BOUNDS.predict_seconds, show_default=True, help="Seconds for the graded function over the whole hidden split.")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Notebooks graded in parallel.")
 @click.option("--scheduler", envvar="GRADER_SCHEDULER", metavar="ADDRESS", help="Grade on the workers of the Dask cluster at ADDRESS (tcp://HOST:8786, tls://...; see `grader worker`) instead of this machine.")
 @click.option("--gradebook", type=click.Path(path_type=Path), help="Write a CSV gradebook (one row per submission).")
@@ -103,7 +104,7 @@ def _render(reports, output_format: str, single: bool, pass_mark: PassMark | Non
 @click.option("--references", type=click.Path(path_type=Path), help="Calibrated references file; default: the packaged one.")
 @click.option("--checks", "check_paths", multiple=True, type=click.Path(exists=True, path_type=Path), help="Extra pytest check files or folders (repeatable).")
 @click.option("--cpus", type=click.FloatRange(min=0.1), help="CPU cores' worth of time per kernel (default: cores / --jobs).")
-@click.option("--grader-memory", type=click.FloatRange(min=0.25), default=GradingOptions.grader_memory / 2**30, show_default=True, help="GiB for each notebook's grading process (not its kernel).")
+@click.option("--grader-memory", type=click.FloatRange(min=0.25), default=BOUNDS.grader_memory_bytes / 2**30, show_default=True, help="GiB for each notebook's grading process (not its kernel).")
 @click.option("--accept-flagged", is_flag=True, help="Grade submissions flagged for review normally (after a person has looked at them).")
 @click.option("--resume", is_flag=True, help="Skip the notebooks the journal (next to --gradebook or --output) already holds.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from grader.bounds import BOUNDS
 from grader.checks.context import CheckContext
 from grader.checks.plugin import CheckResult, run_checks
 from grader.config import AssignmentConfig, ConfigError, load_config, weak_secret_seed
@@ -47,10 +48,10 @@ class GradingOptions:
     dataset: str = "movielens"
     data_dir: Path | None = None
     device: str = "auto"
-    timeout: float = 900.0
+    timeout: float = BOUNDS.notebook_seconds
     cell_timeout: float | None = None
-    predict_timeout: float = 300.0
-    grace: float = 10.0
+    predict_timeout: float = BOUNDS.predict_seconds
+    grace: float = BOUNDS.interrupt_grace_seconds
     show_cells: bool = False  # a progress bar over each notebook's cells (single-notebook runs)
     sandbox: str = "auto"
     limits: Limits = field(default_factory=Limits)
@@ -59,7 +60,7 @@ class GradingOptions:
     checks: list[Path] = field(default_factory=list)
     jobs: int = 1
     accept_flagged: bool = False  # a person has reviewed the flagged submissions
-    grader_memory: int = 2 * 1024**3  # bytes for each submission's grading process (not its kernel)
+    grader_memory: int = BOUNDS.grader_memory_bytes  # for each submission's grading process (not its kernel)
 
 
 def resolve_device(device: str) -> str:

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import nbformat
 
+from grader.bounds import BOUNDS
 from grader.data.assignment import PARTS
 from grader.execution.untrusted import clean_text, printable_path
 
-MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
 DEFINITIONS = {
     "explicit": re.compile(r"^(def\s+predict_ratings\s*\(|predict_ratings\s*=)", re.MULTILINE),
     "sequence": re.compile(r"^(def\s+predict_next\s*\(|predict_next\s*=)", re.MULTILINE),
@@ -52,9 +52,9 @@ def read_notebook(path: Path) -> tuple[nbformat.NotebookNode, list[str]]:
     size = path.stat().st_size
     if size == 0:
         raise SubmissionError(f"{shown} is empty (0 bytes). Save the notebook in Jupyter and submit it again.")
-    if size > MAX_NOTEBOOK_BYTES:
+    if size > BOUNDS.notebook_file_bytes:
         raise SubmissionError(
-            f"{shown} is {size / 2**20:.0f} MB, more than the {MAX_NOTEBOOK_BYTES // 2**20} MB limit. Clear the "
+            f"{shown} is {size / 2**20:.0f} MB, more than the {BOUNDS.notebook_file_bytes // 2**20} MB limit. Clear the "
             f"outputs (Kernel > Restart Kernel and Clear All Outputs), save, and submit again."
         )
     raw = path.read_bytes()

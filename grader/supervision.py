@@ -32,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.bounds import BOUNDS
 from grader.grading import GradingSession
 from grader.reports.model import SubmissionReport
 from grader.sandbox.cgroups import CGROUP_ROOT, GROUP_NAME, KernelCgroup, remove_tree
@@ -40,10 +41,6 @@ from grader.sandbox.policy import policy
 from grader.sandbox.uids import UidLease, clear_uid
 from grader.tempfolders import make_temp_folder, process_alive, remove_folders_of_dead_processes
 
-MAX_REPORT_BYTES = 64 * 1024 * 1024
-"""The most a grading process may send back (reports are kilobytes)."""
-SLACK_SECONDS = 120.0
-"""Beyond the notebook's and the prediction's time limits, before a grading process is killed."""
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
 # Supervisors' folders are recsys-grader-run-<pid>-<random> (grader.tempfolders); their jobs'
 # cgroups are recsys-grader/job-<pid>-<number>.
@@ -129,7 +126,7 @@ class Supervisor:
                 job = self.running[reader]
                 if self._read(job):
                     finished.append((job, self._finish(job)))
-        deadline = self.session.options.timeout + self.session.options.predict_timeout + SLACK_SECONDS
+        deadline = self.session.options.timeout + self.session.options.predict_timeout + BOUNDS.grading_slack_seconds
         for job in [job for job in self.running.values() if time.monotonic() - job.started > deadline and not job.out_of_time]:
             job.out_of_time = True
             os.kill(job.pid, signal.SIGKILL)
@@ -144,7 +141,7 @@ class Supervisor:
                 return False
             if not chunk:
                 return True
-            if len(job.received) < MAX_REPORT_BYTES:
+            if len(job.received) < BOUNDS.report_bytes:
                 job.received += chunk
 
     def _finish(self, job: GradingJob) -> SubmissionReport:
@@ -173,7 +170,7 @@ class Supervisor:
         code = os.waitstatus_to_exitcode(status)
         memory = self.session.options.grader_memory / 2**30
         if job.out_of_time:
-            limit = self.session.options.timeout + self.session.options.predict_timeout + SLACK_SECONDS
+            limit = self.session.options.timeout + self.session.options.predict_timeout + BOUNDS.grading_slack_seconds
             return f"Grading stopped: this notebook's grading did not finish within {limit:.0f} s, so it was stopped."
         if job.grader_group is not None and job.grader_group.memory_exhausted():
             return (

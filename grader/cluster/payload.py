@@ -18,10 +18,10 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from grader.bounds import BOUNDS
 from grader.grading import GradingOptions
 from grader.identity import grade_identity
 from grader.sandbox import Limits
-from grader.submission import MAX_NOTEBOOK_BYTES
 
 MACHINE_OPTIONS = ("data_dir", "jobs", "show_cells")
 """Options that belong to the machine that grades, not to the batch: a worker uses its own
@@ -43,7 +43,7 @@ def notebook_payload(path: Path) -> dict:
     if not path.exists():
         return {"kind": "missing"}
     size = path.stat().st_size
-    if not path.is_file() or size > MAX_NOTEBOOK_BYTES:
+    if not path.is_file() or size > BOUNDS.notebook_file_bytes:
         return {"kind": "file", "size": size}
     return {"kind": "file", "content": path.read_bytes()}
 

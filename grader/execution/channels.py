@@ -1,7 +1,7 @@
 """The grader's ends of the kernel's sockets, which treat everything the kernel sends as hostile.
 
-Every message is measured before it is decoded: one larger than :data:`MAX_MESSAGE_BYTES`, or a
-submission whose messages together pass :data:`MAX_TRAFFIC_BYTES`, ends the run with a
+Every message is measured before it is decoded: one larger than ``BOUNDS.message_bytes``, or a
+submission whose messages together pass ``BOUNDS.traffic_bytes``, ends the run with a
 :class:`KernelTrafficError` saying why. Messages that cannot be decoded (a bad signature) or whose
 parts have the wrong types (a ``parent_header`` that is a list) are dropped: nothing the kernel
 sends can raise inside nbclient or the grader.
@@ -19,10 +19,8 @@ from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.channels import AsyncZMQSocketChannel
 from traitlets import Type
 
-MAX_MESSAGE_BYTES = 64 * 1024 * 1024
-"""The largest message (all its frames together) the grader accepts from a kernel."""
-MAX_TRAFFIC_BYTES = 512 * 1024 * 1024
-"""Everything one kernel may send; honest homework sends a few megabytes."""
+from grader.bounds import BOUNDS
+
 _DICT_PARTS = ("header", "parent_header", "metadata", "content")
 
 
@@ -33,7 +31,7 @@ class KernelTrafficError(RuntimeError):
 class TrafficMeter:
     """Bytes received from one kernel, over all its channels."""
 
-    def __init__(self, limit: int = MAX_TRAFFIC_BYTES) -> None:
+    def __init__(self, limit: int = BOUNDS.traffic_bytes) -> None:
         self.limit = limit
         self.received = 0
         self.dropped = 0
@@ -41,10 +39,10 @@ class TrafficMeter:
     def charge(self, size: int) -> None:
         """Count a message of ``size`` bytes; raise once the kernel has sent too much."""
         self.received += size
-        if size > MAX_MESSAGE_BYTES:
+        if size > BOUNDS.message_bytes:
             raise KernelTrafficError(
                 f"The notebook sent a single message of {size / 2**20:.0f} MB; the grader accepts at most "
-                f"{MAX_MESSAGE_BYTES // 2**20} MB per message, so the kernel was stopped. Do not display or print huge objects."
+                f"{BOUNDS.message_bytes // 2**20} MB per message, so the kernel was stopped. Do not display or print huge objects."
             )
         if self.received > self.limit:
             raise KernelTrafficError(

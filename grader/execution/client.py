@@ -11,12 +11,8 @@ from nbclient.exceptions import CellExecutionComplete
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
 
+from grader.bounds import BOUNDS
 from grader.execution.channels import KernelTrafficError
-
-STORED_OUTPUT_BYTES = 1024 * 1024
-"""Outputs kept in the executed notebook (the rest is counted and dropped)."""
-FLOOD_OUTPUT_BYTES = 32 * 1024 * 1024
-"""Past this much output the running cell is interrupted: no honest homework prints that much."""
 
 
 def message_size(msg: dict[str, Any]) -> int:
@@ -42,7 +38,7 @@ class GradingClient(NotebookClient):
         self.output_truncated = False
         self.flooded_cell: int | None = None
         self._cell_index = 0  # the cell whose messages are being processed
-        self.on_flood = None  # called once with the cell index when output passes FLOOD_OUTPUT_BYTES
+        self.on_flood = None  # called once with the cell index when output passes BOUNDS.flood_output_bytes
 
     def process_message(self, msg: dict[str, Any], cell: NotebookNode, cell_index: int) -> NotebookNode | None:
         """nbclient's handling, but a message it cannot process is the submission's problem."""
@@ -59,7 +55,7 @@ class GradingClient(NotebookClient):
 
     def _count(self, msg: dict[str, Any], cell_index: int) -> None:
         self.output_bytes += message_size(msg)
-        if self.output_bytes > FLOOD_OUTPUT_BYTES and self.flooded_cell is None:
+        if self.output_bytes > BOUNDS.flood_output_bytes and self.flooded_cell is None:
             self.flooded_cell = cell_index
             if self.on_flood is not None:
                 self.on_flood(cell_index)
@@ -67,17 +63,17 @@ class GradingClient(NotebookClient):
     def _update_display_id(self, display_id: str, msg: dict[str, Any]) -> None:
         """Display updates count towards the output bounds like new outputs, and stop being kept with them."""
         self._count(msg, self._cell_index)
-        if self.output_bytes > STORED_OUTPUT_BYTES:
+        if self.output_bytes > BOUNDS.stored_output_bytes:
             return
         super()._update_display_id(display_id, msg)
 
     def output(self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None, cell_index: int) -> NotebookNode | None:
         """Count every output; keep it only while the notebook's total stays small."""
         self._count(msg, cell_index)
-        if self.output_bytes > STORED_OUTPUT_BYTES and msg["msg_type"] != "error":
+        if self.output_bytes > BOUNDS.stored_output_bytes and msg["msg_type"] != "error":
             if not self.output_truncated:
                 self.output_truncated = True
-                notice = f"[output truncated by the grader after {STORED_OUTPUT_BYTES // 1024} KB]\n"
+                notice = f"[output truncated by the grader after {BOUNDS.stored_output_bytes // 1024} KB]\n"
                 outs.append(new_output("stream", name="stderr", text=notice))
             return None
         return super().output(outs, msg, display_id, cell_index)

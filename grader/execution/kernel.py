@@ -12,7 +12,8 @@ import zmq.asyncio
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 
-from grader.execution.channels import MAX_MESSAGE_BYTES, BoundedKernelClient
+from grader.bounds import BOUNDS
+from grader.execution.channels import BoundedKernelClient
 
 
 def grader_kernel_spec() -> KernelSpec:
@@ -28,9 +29,9 @@ def grader_kernel_spec() -> KernelSpec:
 
 
 def capped_context() -> zmq.asyncio.Context:
-    """A ZeroMQ context whose sockets drop any inbound frame above MAX_MESSAGE_BYTES."""
+    """A ZeroMQ context whose sockets drop any inbound frame above BOUNDS.message_bytes."""
     context = zmq.asyncio.Context()
-    context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+    context.setsockopt(zmq.MAXMSGSIZE, BOUNDS.message_bytes)
     return context
 
 

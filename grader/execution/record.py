@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from grader.bounds import BOUNDS
+
 if TYPE_CHECKING:
     import nbformat
 
@@ -19,8 +21,6 @@ FRAME_LINES = 8
 TRACEBACK_LINES = 12
 STUDENT_FRAME = re.compile(r"^\s*(Cell In\s*\[|Input In\s*\[|<ipython-input-)")
 MOVIELENS_FILE = re.compile(r"ml-100k|movielens|\bu\d?\.(data|item|user|genre|info|occupation|base|test)\b|\bu[a-b]\.(base|test)\b", re.IGNORECASE)
-LISTED_ERRORS = 20
-"""Failing cells listed in a report, with their messages and tracebacks; later ones are counted."""
 TIME_ADVICE = "Train for fewer epochs or a smaller model, or use larger batches (each batch costs time of its own)."
 
 
@@ -109,7 +109,7 @@ class ExecutionRecord:
     seconds: float = 0.0
     start_error: str | None = None  # the kernel could not be started at all
     code_cell_positions: list[int] = field(default_factory=list)  # 1-based positions of the code cells that hold code
-    errors_not_listed: int = 0  # cells that raised after the first LISTED_ERRORS, only counted
+    errors_not_listed: int = 0  # cells that raised after the first BOUNDS.listed_errors, only counted
 
     @classmethod
     def for_notebook(cls, notebook: nbformat.NotebookNode) -> ExecutionRecord:
@@ -118,9 +118,9 @@ class ExecutionRecord:
         return cls(code_cells=len(positions), code_cell_positions=positions)
 
     def add(self, problem: CellProblem) -> None:
-        """Record ``problem``; errors beyond the first :data:`LISTED_ERRORS` are only counted, so that a
+        """Record ``problem``; errors beyond the first ``BOUNDS.listed_errors`` are only counted, so that a
         notebook of thousands of failing cells cannot swell its report (a timeout or kill is always kept)."""
-        if problem.kind == "error" and sum(p.kind == "error" for p in self.problems) >= LISTED_ERRORS:
+        if problem.kind == "error" and sum(p.kind == "error" for p in self.problems) >= BOUNDS.listed_errors:
             self.errors_not_listed += 1
         else:
             self.problems.append(problem)

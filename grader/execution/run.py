@@ -21,8 +21,9 @@ import zmq
 from tqdm import tqdm
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from grader.execution.channels import MAX_MESSAGE_BYTES, KernelTrafficError
-from grader.execution.client import FLOOD_OUTPUT_BYTES, GradingClient
+from grader.bounds import BOUNDS
+from grader.execution.channels import KernelTrafficError
+from grader.execution.client import GradingClient
 from grader.execution.kernel import GradingKernelManager
 from grader.execution.protocol import PredictionResult, collect_predictions
 from grader.execution.record import CellProblem, ExecutionRecord, trim_traceback
@@ -172,7 +173,7 @@ async def _run_cells(
             except CellTimeoutError:
                 if await _dropped_a_message(iopub_events):
                     reason = (
-                        f"{record.position_name(index + 1).capitalize()} sent more than {MAX_MESSAGE_BYTES // 2**20} MB of output at once, which the "
+                        f"{record.position_name(index + 1).capitalize()} sent more than {BOUNDS.message_bytes // 2**20} MB of output at once, which the "
                         f"grader refuses, so the kernel was stopped. Do not print huge objects or print in a tight loop."
                     )
                 sandbox.kill(reason)
@@ -223,7 +224,7 @@ def _record_reply(record: ExecutionRecord, cell: Any, cell_index: int, execute_r
 
 def _on_flood(sandbox: KernelSandbox, cell: str) -> None:
     sandbox.kill(
-        f"{cell.capitalize()} printed more than {FLOOD_OUTPUT_BYTES // 2**20} MB of output, so the kernel was stopped. "
+        f"{cell.capitalize()} printed more than {BOUNDS.flood_output_bytes // 2**20} MB of output, so the kernel was stopped. "
         f"Print summaries, not whole arrays or every batch."
     )
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import click
 
 from grader.batch import batch_paths
+from grader.bounds import BOUNDS
 from grader.config import ConfigError, load_config, new_split_seed, weak_secret_seed
 from grader.data.assignment import DATASETS, PARTS
 from grader.data.movielens import DatasetError, file_sha256, locate_movielens, movielens_facts
@@ -167,7 +168,7 @@ def grade_submission(root: Path, grade_options: list[str]) -> dict:
 @click.option("--split-seed", type=int, envvar="GRADER_SPLIT_SEED", help="The hidden split's seed (default: a new secret one); prefer $GRADER_SPLIT_SEED.")
 @click.option("--part", type=click.Choice(PARTS), help="Grade every notebook for this part (default: each notebook's own parts).")
 @click.option("--dataset", type=click.Choice(DATASETS), default="movielens", show_default=True)
-@click.option("--timeout", type=click.FloatRange(min=1), default=900, show_default=True, help="Seconds for one notebook's execution.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=BOUNDS.notebook_seconds, show_default=True, help="Seconds for one notebook's execution.")
 @click.option("--include-data", is_flag=True, help="Ship MovieLens 100K in the bundle (keep the bundle private: its licence forbids redistribution).")
 @click.option("--data-dir", type=click.Path(path_type=Path), envvar="GRADER_DATA_DIR", help="With --include-data: the folder holding u.data (default: $GRADER_DATA_DIR, else the cache).")
 def gradescope_bundle(output, config, references, split_seed, part, dataset, timeout, include_data, data_dir) -> None:
@@ -190,7 +191,7 @@ def gradescope_bundle(output, config, references, split_seed, part, dataset, tim
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), envvar=ROOT_ENV, default="/autograder", show_default=True, help="Gradescope's folder (source/, submission/, results/).")
 @click.option("--part", type=click.Choice(PARTS))
 @click.option("--dataset", type=click.Choice(DATASETS), default="movielens", show_default=True)
-@click.option("--timeout", type=click.FloatRange(min=1), default=900, show_default=True)
+@click.option("--timeout", type=click.FloatRange(min=1), default=BOUNDS.notebook_seconds, show_default=True)
 def gradescope_run(root: Path, part, dataset, timeout) -> None:
     """Grade one Gradescope submission into ROOT/results/results.json (what run_autograder runs)."""
     document = grade_submission(root, _grade_options(dataset, part, timeout))

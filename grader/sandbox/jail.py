@@ -23,6 +23,7 @@ import signal
 import sys
 from pathlib import Path
 
+from grader.bounds import BOUNDS
 from grader.sandbox.bubblewrap import WORKDIR, bwrap_args
 from grader.sandbox.cgroups import GROUP_NAME, KernelCgroup
 from grader.sandbox.limits import Limits
@@ -30,11 +31,6 @@ from grader.sandbox.mounts import mount_tmpfs, unmount
 from grader.sandbox.policy import Launch, launch_command, policy
 from grader.sandbox.uids import UidLease, clear_uid
 from grader.tempfolders import make_temp_folder
-
-RUNTIME_BYTES, RUNTIME_FILES = 1024 * 1024, 64
-"""The runtime folder holds a connection file and five sockets."""
-LOG_BYTES = 4 * 1024 * 1024
-"""The kernel's own stdout and stderr (the grader reads their end when a kernel fails to start)."""
 
 
 def _tool(name: str) -> str:
@@ -146,11 +142,11 @@ class KernelSandbox:
 
     def _mount_writable(self, owner: int | None) -> None:
         """tmpfs folders bounded in size and file count for every place the kernel may write."""
-        mount_tmpfs(self.runtime_dir, RUNTIME_BYTES, RUNTIME_FILES, owner)
+        mount_tmpfs(self.runtime_dir, BOUNDS.runtime_bytes, BOUNDS.runtime_files, owner)
         self.writable["runtime"] = self.runtime_dir
         self._log_mount = self.job_dir / "log"
         self._log_mount.mkdir()
-        mount_tmpfs(self._log_mount, LOG_BYTES, 4)  # the grader's: the kernel only has the open file
+        mount_tmpfs(self._log_mount, BOUNDS.kernel_log_bytes, 4)  # the grader's: the kernel only has the open file
         self.log_path = self._log_mount / "kernel.log"
         for name in ("work", "tmp", "shm"):
             folder = self.job_dir / name

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict, replace
 from pathlib import Path
 
+from grader.bounds import BOUNDS
 from grader.cluster.payload import (
     grader_fingerprint, notebook_payload, options_fingerprint, options_payload, recreate_notebook, recreate_options,
 )
 from grader.grading import GradingOptions
 from grader.sandbox import Limits
-from grader.submission import MAX_NOTEBOOK_BYTES
 
 
 def test_options_arrive_as_sent_with_their_files_recreated(tmp_path: Path) -> None:
@@ -51,7 +51,7 @@ def test_a_notebook_is_recreated_as_the_client_found_it(tmp_path: Path) -> None:
     (client / "alice.ipynb").write_bytes(b'{"cells": []}')
     (client / "folder.ipynb").mkdir()
     with open(client / "huge.ipynb", "wb") as handle:
-        handle.truncate(MAX_NOTEBOOK_BYTES + 1)
+        handle.truncate(BOUNDS.notebook_file_bytes + 1)
     for name in ("alice.ipynb", "folder.ipynb", "huge.ipynb", "missing.ipynb"):
         payload = notebook_payload(client / name)
         folder = worker / name

@@ -14,9 +14,10 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
+from grader.bounds import BOUNDS
 from grader.batch import batch_paths
 from grader.cluster.payload import notebook_payload, recreate_notebook
-from grader.execution.record import LISTED_ERRORS, CellProblem, ExecutionRecord
+from grader.execution.record import CellProblem, ExecutionRecord
 from grader.execution.untrusted import printable_path
 from grader.integrity.literals import embedded_data
 from grader.reports.feedback import feedback_pages, write_feedback
@@ -123,6 +124,6 @@ def test_thousands_of_failing_cells_keep_the_report_small() -> None:
     for cell in range(2, 2702):
         record.add(CellProblem(cell, "error", "Exception: " + "😀" * 400, "Traceback\n" + "😀" * 1500))
     record.add(CellProblem(2702, "timeout", "ran past its time limit and was interrupted"))
-    assert sum(problem.kind == "error" for problem in record.problems) == LISTED_ERRORS
+    assert sum(problem.kind == "error" for problem in record.problems) == BOUNDS.listed_errors
     assert record.problems[-1].kind == "timeout"  # what the "ran" point depends on is always kept
-    assert f"{2700 - LISTED_ERRORS} more cell(s) raised errors" in record.summary()
+    assert f"{2700 - BOUNDS.listed_errors} more cell(s) raised errors" in record.summary()

@@ -10,7 +10,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from grader.submission import MAX_NOTEBOOK_BYTES, SubmissionError, detect_parts, read_notebook, read_submission
+from grader.bounds import BOUNDS
+from grader.submission import SubmissionError, detect_parts, read_notebook, read_submission
 
 
 def _write(path: Path, notebook) -> Path:
@@ -43,7 +44,7 @@ def test_malformed_files_are_reported_in_plain_words(tmp_path: Path, make, words
 def test_huge_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
     path = tmp_path / "huge.ipynb"
     with open(path, "wb") as handle:
-        handle.truncate(MAX_NOTEBOOK_BYTES + 1)  # sparse: costs no disk
+        handle.truncate(BOUNDS.notebook_file_bytes + 1)  # sparse: costs no disk
     with pytest.raises(SubmissionError, match="Clear the outputs"):
         read_notebook(path)
 

@@ -28,22 +28,21 @@ from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
 
 from grader.data import assignment_split, load_dataset
-from grader.evaluation import baseline_metrics
+from grader.parts import get_part
 from grader.instructor.templates import core_tasks
 
 REPO = Path(__file__).resolve().parents[1]
 SCORE_CELL = """
 import json as _json, os as _os
 from grader.data import HiddenSequences as _Rows, assignment_split as _split, load_dataset as _load, user_based_train_test_split as _users
-from grader.evaluation import predict_next_in_batches, predict_ratings_in_batches, score_next_items, score_ratings
-_hidden = _split(_load(), {part!r}).hidden
-if {part!r} == "explicit":
-    _metrics = score_ratings(predict_ratings_in_batches(predict_ratings, _hidden), _hidden)
-else:
-    _metrics = score_next_items(predict_next_in_batches(predict_next, _hidden), _hidden)
+from grader.parts import get_part as _part
+_hidden, _rules = _split(_load(), {part!r}).hidden, _part({part!r})
+_predict = globals()[_rules.function]
+_metrics = _rules.score(_rules.answers(_predict, _hidden), _hidden)
+if {part!r} == "sequence":
     _windows = _users(_load(), 0.2, int(_os.environ["GRADER_SPLIT_SEED"]))[1].to_sequence(10, min_sequence_length=2)
     _old = _Rows(*_windows.inputs_and_targets(), _hidden.num_items)
-    _metrics["previous mrr"] = score_next_items(predict_next_in_batches(predict_next, _old), _old)["mrr"]
+    _metrics["previous mrr"] = _rules.score(_rules.answers(_predict, _old), _old)["mrr"]
     _metrics["rows"], _metrics["previous rows"] = len(_hidden), len(_old)
 print("BENCHMARK" + _json.dumps({{"metrics": _metrics, "train_seconds": sum(train_seconds.values())}}))
 """
@@ -84,7 +83,7 @@ def main() -> None:
     data = load_dataset()
     for part, metric in (("explicit", "rmse"), ("sequence", "mrr")):
         runs = [run_solution(part, seed) for seed in seeds]
-        baselines = [baseline_metrics(part, *(lambda s: (s.public, s.hidden))(assignment_split(data, part, seed))) for seed in seeds]
+        baselines = [get_part(part).baseline_metrics(*(lambda s: (s.public, s.hidden))(assignment_split(data, part, seed))) for seed in seeds]
         print(f"\n{part}: {metric.upper()} on the hidden split, mean of seeds {seeds}")
         print(f"  {'model':50} {metric.upper():>8} {'train s':>9} {'notebook s':>11}")
         values = [run["metrics"][metric] for run in runs]

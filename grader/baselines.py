@@ -115,9 +115,3 @@ class ItemTransitions:
         np.put_along_axis(scores, sequences, -1.0, axis=1)  # already seen (and padding): ruled out
         return scores
 
-
-BASELINES = {
-    "explicit": {"global_mean": GlobalMean, "user_item_biases": UserItemBiases},
-    "sequence": {"popularity": Popularity, "item_transitions": ItemTransitions},
-}
-"""The baselines of each part by name, the weak one first, then the strong simple one."""

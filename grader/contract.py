@@ -13,12 +13,46 @@ from __future__ import annotations
 import base64
 import traceback
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
 from grader.metrics import InvalidPredictionsError, as_numpy
 
-CONTRACT_FUNCTIONS = {"explicit": "predict_ratings", "sequence": "predict_next"}
+
+@dataclass(frozen=True)
+class Contract:
+    """One part's graded function: its name, what it is given, what it answers."""
+
+    function: str
+    inputs: str
+    """What one input row is, in messages: ``pairs`` or ``sequences``."""
+    scores_items: bool
+    """It answers a row of scores, one per item id, for each input (else one value per input)."""
+
+    def call(self, function: Callable, rows: np.ndarray) -> object:
+        """Call the graded function on one batch: ``(user_ids, item_ids)`` or ``(sequences)``."""
+        return function(rows.copy()) if self.scores_items else function(rows[:, 0].copy(), rows[:, 1].copy())
+
+    def expected_shape(self, rows: int, num_items: int) -> tuple[int, ...]:
+        """The shape of a correct answer to a batch of ``rows`` inputs."""
+        return (rows, num_items) if self.scores_items else (rows,)
+
+    def accepted_shapes(self, rows: int, num_items: int) -> tuple[tuple[int, ...], ...]:
+        """Shapes taken as the expected one (a column of ratings is a harmless and common shape)."""
+        return (self.expected_shape(rows, num_items),) if self.scores_items else ((rows,), (rows, 1))
+
+    def expected_words(self, rows: int, num_items: int) -> str:
+        if self.scores_items:
+            return f"it must return shape ({rows}, {num_items}): one row per sequence, one score per item id (column 0 is padding)"
+        return f"it must return one rating per pair, shape ({rows},)"
+
+
+CONTRACTS = {
+    "explicit": Contract("predict_ratings", "pairs", scores_items=False),
+    "sequence": Contract("predict_next", "sequences", scores_items=True),
+}
+CONTRACT_FUNCTIONS = {part: contract.function for part, contract in CONTRACTS.items()}
 COMM_TARGET = "grader.predictions"
 """The Jupyter comm on which the kernel sends its answers."""
 MAX_DIMENSIONS = 3
@@ -50,11 +84,6 @@ def graded_function(part: str, namespace: Mapping[str, object]) -> Callable:
     return function
 
 
-def call(function: Callable, part: str, rows: np.ndarray) -> object:
-    """Call the contract function on one batch: ``(user_ids, item_ids)`` or ``(sequences)``."""
-    return function(rows[:, 0].copy(), rows[:, 1].copy()) if part == "explicit" else function(rows.copy())
-
-
 def as_array(name: str, answer: object) -> np.ndarray:
     """An answer as a contiguous little-endian float64 array, or InvalidPredictionsError saying why not.
 
@@ -70,28 +99,17 @@ def as_array(name: str, answer: object) -> np.ndarray:
     return np.ascontiguousarray(array, dtype="<f8")
 
 
-def expected_shape(part: str, rows: int, num_items: int) -> tuple[int, ...]:
-    """The shape of a correct answer to a batch of ``rows`` inputs."""
-    return (rows,) if part == "explicit" else (rows, num_items)
-
-
-def _expected_words(part: str, rows: int, num_items: int) -> str:
-    if part == "explicit":
-        return f"it must return one rating per pair, shape ({rows},)"
-    return f"it must return shape ({rows}, {num_items}): one row per sequence, one score per item id (column 0 is padding)"
-
-
 def checked_shape(part: str, shape: tuple[int, ...], rows: int, num_items: int) -> tuple[int, ...]:
     """The expected shape when an answer of ``shape`` is acceptable for a batch of ``rows``
     (a column of ratings, ``(rows, 1)``, is a harmless and common shape); else
     InvalidPredictionsError in the grader's words."""
-    name, what = CONTRACT_FUNCTIONS[part], "pairs" if part == "explicit" else "sequences"
-    expected = expected_shape(part, rows, num_items)
+    contract = CONTRACTS[part]
+    name, words = contract.function, contract.expected_words(rows, num_items)
     if len(shape) > MAX_DIMENSIONS:
-        raise InvalidPredictionsError(f"{name} returned an array of {len(shape):,} dimensions; {_expected_words(part, rows, num_items)}.")
-    if tuple(shape) in (expected, (rows, 1) if part == "explicit" else expected):
-        return expected
-    raise InvalidPredictionsError(f"{name} returned shape {tuple(shape)} for a batch of {rows:,} {what}; {_expected_words(part, rows, num_items)}.")
+        raise InvalidPredictionsError(f"{name} returned an array of {len(shape):,} dimensions; {words}.")
+    if tuple(shape) in contract.accepted_shapes(rows, num_items):
+        return contract.expected_shape(rows, num_items)
+    raise InvalidPredictionsError(f"{name} returned shape {tuple(shape)} for a batch of {rows:,} {contract.inputs}; {words}.")
 
 
 def answer_batch(predict: Callable, part: str, rows: np.ndarray, num_items: int = 0) -> np.ndarray:
@@ -111,7 +129,7 @@ def answer_batch(predict: Callable, part: str, rows: np.ndarray, num_items: int 
         are checked for NaN and infinity over the whole set, by the metrics). What ``predict``
         raises itself goes through unchanged, with its own traceback.
     """
-    array = as_array(CONTRACT_FUNCTIONS[part], call(predict, part, rows))
+    array = as_array(CONTRACT_FUNCTIONS[part], CONTRACTS[part].call(predict, rows))
     return array.reshape(checked_shape(part, array.shape, len(rows), num_items))
 
 
@@ -139,7 +157,7 @@ def answer_in_kernel(namespace: Mapping[str, object], part: str, payload: str, s
             send({"error": "missing" if namespace.get(name) is None else str(invalid)})
             return
         try:
-            answer = call(function, part, rows)
+            answer = CONTRACTS[part].call(function, rows)
         except BaseException as error:
             send({"error": f"{name} raised {type(error).__name__}: {error}", "traceback": _students_traceback(error)})
             return

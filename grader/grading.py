@@ -17,22 +17,20 @@ import numpy as np
 
 from grader.bounds import BOUNDS
 from grader.checks.context import CheckContext
-from grader.checks.plugin import CheckResult, run_checks
+from grader.checks.plugin import run_checks
+from grader.checks.result import CheckResult
 from grader.config import AssignmentConfig, ConfigError, load_config, weak_secret_seed
 from grader.data import Interactions
 from grader.data.anonymisation import Anonymisation
 from grader.data.assignment import PARTS, PUBLIC_DATA_ENV, AssignmentSplit, assignment_split, load_dataset, stage_public
-from grader.baselines import BASELINES
-from grader.contract import CONTRACT_FUNCTIONS
-from grader.evaluation import RATINGS_BATCH, SEQUENCES_BATCH, baseline_predictions, score_answers
 from grader.execution.record import ExecutionRecord
 from grader.execution.run import ExecutionLimits, PredictionRequest, execute_notebook
 from grader.integrity.literals import embedded_data
-from grader.integrity.lookup import lookup_rankings, lookup_ratings
 from grader.integrity.plausibility import implausible_result
-from grader.metrics import InvalidPredictionsError, target_ranks
+from grader.metrics import InvalidPredictionsError
+from grader.parts import get_part
 from grader.references import load_references, reference_for
-from grader.reports.model import METRIC_KEYS, PartReport, SubmissionReport
+from grader.reports.model import PartReport, SubmissionReport
 from grader.sandbox import KernelSandbox, Limits, choose_level
 from grader.sandbox.limits import usable_cores
 from grader.submission import SubmissionError, read_submission
@@ -138,8 +136,9 @@ class GradingSession:
         if part not in self._baselines:
             given = self.anonymisation.in_movielens_ids(self.kernel_public(part))  # ties in the kernel's order too
             hidden = self.split(part).hidden
-            answers = {name: baseline_predictions(part, name, given, hidden) for name in BASELINES[part]}
-            self._baselines[part] = {name: score_answers(part, values, hidden) for name, values in answers.items()}
+            rules = get_part(part)
+            answers = {name: rules.baseline_answers(name, given, hidden) for name in rules.baselines}
+            self._baselines[part] = {name: rules.score(values, hidden) for name, values in answers.items()}
             rubric = self.config.parts[part]
             self._strong_answers[part] = answers[rubric.strong_baseline or rubric.baseline]
         return self._baselines[part]
@@ -151,14 +150,11 @@ class GradingSession:
 
     def lookup_flags(self, part: str, answers: np.ndarray) -> list[str]:
         """Flags for answers to the hidden requests of ``part`` that read as looked up, not learnt."""
-        hidden = self.split(part).hidden
-        if part == "explicit":
-            return lookup_ratings(answers, self.strong_answers(part), hidden.ratings)
-        return lookup_rankings(target_ranks(answers, hidden.targets))
+        return get_part(part).lookup_flags(answers, self.strong_answers(part), self.split(part).hidden)
 
     def kernel_public(self, part: str) -> Interactions:
         """The public data a kernel grading ``part`` is given, in the run's secret id space."""
-        return self.anonymisation.public(self.anonymisation.kernel_rows(self.split(part).public, part), part)
+        return get_part(part).kernel_public(self.anonymisation, self.split(part).public)
 
     def staged_public(self, part: str) -> Path:
         """The public data file a kernel grading ``part`` reads."""
@@ -169,21 +165,14 @@ class GradingSession:
     def request(self, part: str) -> tuple[PredictionRequest, np.ndarray]:
         """What the kernel is asked to predict for ``part`` (secret ids, secret row order), and that order."""
         if part not in self._requests:
-            hidden, timeout = self.split(part).hidden, self.options.predict_timeout
-            if part == "explicit":
-                inputs, order = self.anonymisation.rating_requests(hidden.user_ids, hidden.item_ids)
-                request = PredictionRequest(part, inputs, 0, RATINGS_BATCH, timeout)
-            else:
-                inputs, order = self.anonymisation.sequence_requests(hidden.inputs)
-                request = PredictionRequest(part, inputs, hidden.num_items, SEQUENCES_BATCH, timeout)
-            self._requests[part] = (request, order)
+            rules = get_part(part)
+            inputs, order, width = rules.requests(self.anonymisation, self.split(part).hidden)
+            self._requests[part] = (PredictionRequest(part, inputs, width, rules.batch, self.options.predict_timeout), order)
         return self._requests[part]
 
     def restore(self, part: str, values: np.ndarray, order: np.ndarray) -> np.ndarray:
         """Answers to :meth:`request` back in the hidden split's order and MovieLens's ids."""
-        if part == "explicit":
-            return self.anonymisation.restore_ratings(values, order)
-        return self.anonymisation.restore_scores(values, order)
+        return get_part(part).restore(self.anonymisation, values, order)
 
     def target(self, part: str) -> tuple[float, object]:
         """The absolute target of ``part`` and the calibrated reference (or None)."""
@@ -225,18 +214,19 @@ class GradingSession:
             record, result = execute_notebook(notebook.copy(), sandbox, env, ExecutionLimits(self.options.timeout, cell_timeout, self.options.grace), request, self.options.show_cells)
             peak = sandbox.peak_memory()
             survivors = sandbox.close()
+        rules = get_part(part)
         predictions, error, metrics = None, None, None
         if result is None:
-            error = f"{CONTRACT_FUNCTIONS[part]} could not be called: " + _why_no_kernel(record)
+            error = f"{rules.function} could not be called: " + _why_no_kernel(record)
         elif result.error:
             error = result.error
         else:
             values = self.restore(part, result.values, order)
             try:
-                metrics = score_answers(part, values, hidden)
+                metrics = rules.score(values, hidden)
                 predictions = values
             except InvalidPredictionsError as invalid:
-                error = f"{CONTRACT_FUNCTIONS[part]} returned invalid predictions: {invalid}"
+                error = f"{rules.function} returned invalid predictions: {invalid}"
         target, reference = self.target(part)
         rubric = self.config.parts[part]
         implausible = implausible_result(rubric, None if metrics is None else metrics[rubric.metric], reference)
@@ -261,7 +251,7 @@ class GradingSession:
 
     def reference_metrics(self, part: str) -> dict[str, float]:
         """The calibrated reference's mean of every metric of ``part`` (for reports)."""
-        found = {name: reference_for(self.references, self.options.dataset, part, name) for name in METRIC_KEYS}
+        found = {name: reference_for(self.references, self.options.dataset, part, name) for name in get_part(part).metrics}
         return {name: reference.mean for name, reference in found.items() if reference is not None}
 
 

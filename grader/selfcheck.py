@@ -14,18 +14,11 @@ import inspect
 from collections.abc import Mapping
 
 from grader.config import load_config
-from grader.data.assignment import HiddenRatings, next_item_test_set
+from grader.data.assignment import HiddenRatings, HiddenSequences, next_item_test_set
 from grader.data.interactions import Interactions
-from grader.contract import CONTRACT_FUNCTIONS, graded_function
-from grader.evaluation import (
-    baseline_metrics,
-    predict_next_in_batches,
-    predict_ratings_in_batches,
-    score_next_items,
-    score_ratings,
-    shifted_ids_hint,
-)
+from grader.contract import graded_function
 from grader.metrics import InvalidPredictionsError
+from grader.parts import get_part
 from grader.references import load_references, reference_for
 
 
@@ -38,11 +31,14 @@ def _notebook_namespace() -> Mapping[str, object]:
         del frame
 
 
-def _scored(part: str, score, values, hidden) -> dict[str, float]:
+def _check(part: str, train: Interactions, hidden: HiddenRatings | HiddenSequences, namespace: Mapping[str, object]) -> dict[str, float]:
+    rules = get_part(part)
+    answers = rules.answers(graded_function(part, namespace), hidden)
     try:
-        return score(values, hidden)
+        metrics = rules.score(answers, hidden)
     except InvalidPredictionsError as invalid:
-        raise InvalidPredictionsError(f"{CONTRACT_FUNCTIONS[part]} returned invalid predictions: {invalid}") from None
+        raise InvalidPredictionsError(f"{rules.function} returned invalid predictions: {invalid}") from None
+    return _report(part, metrics, rules.baseline_metrics(train, hidden), train)
 
 
 def _report(part: str, metrics: dict[str, float], baselines: dict[str, dict[str, float]], data: Interactions) -> dict[str, float]:
@@ -60,7 +56,7 @@ def _report(part: str, metrics: dict[str, float], baselines: dict[str, dict[str,
         role += " (partial credit starts here)" if baseline == credit else ""
         lines.append(f"  {baseline.replace('_', ' ')} baseline {values[name]:.4f}: {verdict}{role}")
         if baseline == rubric.baseline and not beaten:
-            lines.append("  " + shifted_ids_hint(part, data.num_users, data.num_items))
+            lines.append("  " + get_part(part).shifted_ids_hint(data.num_users, data.num_items))
     if target is not None:
         reached = "not reached yet" if rubric.better(target, metrics[name]) else "reached"
         lines.append(f"  full marks on the hidden split from {target:.4f} ({reached} here)")
@@ -80,10 +76,7 @@ def check_ratings(train: Interactions, valid: Interactions) -> dict[str, float]:
         With the grader's message when ``predict_ratings`` is missing or returns something the
         grader refuses; what it raises itself goes through unchanged.
     """
-    predict = graded_function("explicit", _notebook_namespace())
-    hidden = HiddenRatings(valid.user_ids, valid.item_ids, valid.ratings)
-    metrics = _scored("explicit", score_ratings, predict_ratings_in_batches(predict, hidden), hidden)
-    return _report("explicit", metrics, baseline_metrics("explicit", train, hidden), train)
+    return _check("explicit", train, HiddenRatings(valid.user_ids, valid.item_ids, valid.ratings), _notebook_namespace())
 
 
 def check_next_items(train: Interactions, valid: Interactions) -> dict[str, float]:
@@ -98,7 +91,4 @@ def check_next_items(train: Interactions, valid: Interactions) -> dict[str, floa
         With the grader's message when ``predict_next`` is missing or returns something the
         grader refuses; what it raises itself goes through unchanged.
     """
-    predict = graded_function("sequence", _notebook_namespace())
-    hidden = next_item_test_set(valid, seed=0)
-    metrics = _scored("sequence", score_next_items, predict_next_in_batches(predict, hidden), hidden)
-    return _report("sequence", metrics, baseline_metrics("sequence", train, hidden), train)
+    return _check("sequence", train, next_item_test_set(valid, seed=0), _notebook_namespace())

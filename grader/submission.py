@@ -14,13 +14,12 @@ from pathlib import Path
 import nbformat
 
 from grader.bounds import BOUNDS
+from grader.contract import CONTRACT_FUNCTIONS
 from grader.data.assignment import PARTS
 from grader.execution.untrusted import clean_text, printable_path
 
-DEFINITIONS = {
-    "explicit": re.compile(r"^(def\s+predict_ratings\s*\(|predict_ratings\s*=)", re.MULTILINE),
-    "sequence": re.compile(r"^(def\s+predict_next\s*\(|predict_next\s*=)", re.MULTILINE),
-}
+DEFINITIONS = {part: re.compile(rf"^(def\s+{name}\s*\(|{name}\s*=)", re.MULTILINE) for part, name in CONTRACT_FUNCTIONS.items()}
+"""How a notebook defines each part's graded function (how its parts are detected)."""
 
 
 class SubmissionError(ValueError):

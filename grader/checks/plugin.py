@@ -15,27 +15,16 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import pytest
 
 from grader.checks.context import CheckContext
+from grader.checks.result import CheckResult
 
 BUILTIN_CHECKS = "test_homework.py"
 METRIC_POINTS = ("beats_baseline", "target")
-
-
-@dataclass
-class CheckResult:
-    """One check's outcome, as reported."""
-
-    name: str
-    score: float
-    max_score: float
-    output: str
-    status: str  # "passed" | "partial" | "failed" | "error" | "flagged"
 
 
 class PartialCredit:

@@ -13,7 +13,7 @@ import pytest
 
 from grader.checks.context import CheckContext
 from grader.contract import CONTRACT_FUNCTIONS, missing_function_message
-from grader.evaluation import shifted_ids_hint
+from grader.parts import get_part
 
 
 def _name(metric: str) -> str:
@@ -69,7 +69,7 @@ def test_metric_beats_the_baseline(grading: CheckContext) -> None:
     bar = baseline - margin if grading.rubric.lower_is_better else baseline + margin
     assert grading.better(grading.metric, bar) or grading.metric == bar, (
         f"{_name(metric)} {grading.metric:.4f} does not beat the {_label(grading.rubric.baseline)} baseline ({baseline:.4f}) by "
-        f"{margin}: the model has not learned more than the baseline knows. {shifted_ids_hint(grading.part, grading.public.num_users, grading.public.num_items)}"
+        f"{margin}: the model has not learned more than the baseline knows. {get_part(grading.part).shifted_ids_hint(grading.public.num_users, grading.public.num_items)}"
     )
 
 

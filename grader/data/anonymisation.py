@@ -82,32 +82,30 @@ class Anonymisation:
         """A secret permutation of ``rows`` rows, one per ``purpose`` (e.g. ``"explicit"``)."""
         return self._random(purpose).permutation(rows)
 
-    def kernel_rows(self, interactions: Interactions, part: str) -> Interactions:
-        """The public interactions a graded kernel of ``part`` is given, still in MovieLens's ids:
-        all of Part 1's; Part 2's without a secret :data:`SEQUENCE_WITHHELD` of them, so that no
-        public user's history length, nor the place of an item in it, matches the public files."""
-        if part != "sequence":
-            return interactions
+    def withhold(self, interactions: Interactions) -> Interactions:
+        """Part 2's public interactions without a secret :data:`SEQUENCE_WITHHELD` of them, so that
+        no public user's history length, nor the place of an item in it, matches the public files."""
         return interactions.subset(self._random("withheld").random(len(interactions)) >= SEQUENCE_WITHHELD)
 
-    def public(self, interactions: Interactions, part: str) -> Interactions:
-        """``interactions`` as a kernel grading ``part`` sees them: permuted ids, rows by user, and
-        no more of time than the part uses, so that no history is a fingerprint of a MovieLens user.
+    def public_ratings(self, interactions: Interactions) -> Interactions:
+        """Part 1's ``interactions`` as a kernel sees them: permuted ids, rows by user, each user's
+        ratings in a secret order and every timestamp 0 (Part 1 uses no time), so that no history
+        is a fingerprint of a MovieLens user."""
+        order = np.lexsort((self.row_order(len(interactions), "shuffle"), self.users[interactions.user_ids]))
+        return self._renamed(interactions, order, interactions.ratings[order], np.zeros(len(order), dtype=np.int64))
 
-        Part 1 uses no time at all: each user's ratings come in a secret order, every timestamp 0.
-        Part 2 is implicit feedback and uses only the order: its ratings are all 1, its times each
-        user's order of rating (0, 1, 2, ...), with ratings given in the same second in a secret order.
-        """
+    def public_sequences(self, interactions: Interactions) -> Interactions:
+        """Part 2's ``interactions`` as a kernel sees them: permuted ids, rows by user, and only
+        the order of time (Part 2 is implicit feedback): ratings all 1, times each user's order of
+        rating (0, 1, 2, ...), ratings given in the same second in a secret order."""
         users = self.users[interactions.user_ids]
-        if part == "sequence":
-            ranks = time_order(interactions.user_ids, interactions.timestamps)
-            order = np.lexsort((self.row_order(len(users), "ties"), ranks, users))
-            ratings, times = np.ones_like(interactions.ratings), _places(users[order])
-        else:
-            order = np.lexsort((self.row_order(len(users), "shuffle"), users))
-            ratings, times = interactions.ratings[order], np.zeros(len(users), dtype=np.int64)
+        ranks = time_order(interactions.user_ids, interactions.timestamps)
+        order = np.lexsort((self.row_order(len(users), "ties"), ranks, users))
+        return self._renamed(interactions, order, np.ones_like(interactions.ratings), _places(users[order]))
+
+    def _renamed(self, interactions: Interactions, order: np.ndarray, ratings: np.ndarray, times: np.ndarray) -> Interactions:
         return Interactions(
-            users[order],
+            self.users[interactions.user_ids][order],
             self.items[interactions.item_ids][order],
             ratings,
             times,

@@ -20,7 +20,6 @@ from grader.config import load_config
 from grader.data.interactions import Interactions
 from grader.data.movielens import DATA_DIR_ENV, DatasetError, load_movielens
 from grader.data.private import read_private_ratings
-from grader.data.splits import random_train_test_split, user_based_train_test_split
 from grader.data.synthetic import synthetic_interactions
 
 PARTS = ("explicit", "sequence")
@@ -114,14 +113,12 @@ def assignment_split(interactions: Interactions, part: str, seed: int | None = N
     seed:
         The partition seed; by default ``$GRADER_SPLIT_SEED``, else the packaged configuration's.
     """
+    from grader.parts import get_part  # the parts build on this module's data types
+
     check_part(part)
     if seed is None:
         seed = int(os.environ[SPLIT_SEED_ENV]) if os.environ.get(SPLIT_SEED_ENV) else load_config().seed
-    if part == "explicit":
-        public, hidden = random_train_test_split(interactions, TEST_FRACTION, seed)
-        return AssignmentSplit(part, public, HiddenRatings(hidden.user_ids, hidden.item_ids, hidden.ratings))
-    public, hidden = user_based_train_test_split(interactions, TEST_FRACTION, seed)
-    return AssignmentSplit(part, public, next_item_test_set(hidden, seed=seed))
+    return get_part(part).split(interactions, seed)
 
 
 def next_item_test_set(interactions: Interactions, windows_per_user: int = WINDOWS_PER_USER, seed: int | None = None) -> HiddenSequences:

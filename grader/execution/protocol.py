@@ -19,7 +19,7 @@ from queue import Empty
 
 import numpy as np
 
-from grader.contract import CONTRACT_FUNCTIONS, MAX_DIMENSIONS, checked_shape, expected_shape, missing_function_message
+from grader.contract import CONTRACTS, MAX_DIMENSIONS, checked_shape, missing_function_message
 from grader.execution.channels import KernelTrafficError
 from grader.execution.untrusted import clean_text
 from grader.metrics import InvalidPredictionsError
@@ -57,10 +57,10 @@ async def collect_predictions(
     timeout:
         Seconds allowed for all batches; past it the result says so and has no values.
     """
-    name = CONTRACT_FUNCTIONS[part]
+    name = CONTRACTS[part].function
     inputs = np.ascontiguousarray(inputs, dtype="<i8")
     n = len(inputs)
-    values = np.empty(expected_shape(part, n, num_items), dtype=np.float64)
+    values = np.empty(CONTRACTS[part].expected_shape(n, num_items), dtype=np.float64)
     started = time.monotonic()
     deadline = started + timeout
     for start in range(0, n, batch_size):

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
-from grader.checks.plugin import CheckResult
-from grader.data.assignment import PART_TITLES
+from grader.checks.result import CheckResult
 from grader.execution.record import CellProblem, ExecutionRecord
 from grader.execution.untrusted import clean_text, printable_path
+from grader.parts import REGISTRY, get_part
 
-METRIC_KEYS = ("rmse", "mrr", "hr@10", "ndcg@10")
-SHORT_TITLES = {"explicit": "Part 1", "sequence": "Part 2"}
+METRIC_KEYS = tuple(key for part in REGISTRY.values() for key in part.metrics)
+"""Every part's metrics, as the gradebook's columns (a contract): rmse, mrr, hr@10, ndcg@10."""
+SHORT_TITLES = {name: part.short_title for name, part in REGISTRY.items()}
 
 
 @dataclass
@@ -52,7 +53,7 @@ class PartReport:
     @property
     def title(self) -> str:
         """``Part 1, explicit feedback`` or ``Part 2, implicit sequences``."""
-        return PART_TITLES[self.part]
+        return get_part(self.part).title
 
     @property
     def score(self) -> float:

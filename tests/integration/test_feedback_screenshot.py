@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from grader.checks.plugin import CheckResult
+from grader.checks.result import CheckResult
 from grader.execution.record import CellProblem, ExecutionRecord
 from grader.reports.chart import COLOURS
 from grader.reports.feedback import write_feedback

@@ -8,6 +8,7 @@ import pytest
 
 from grader.data import Interactions, assignment_split, next_item_test_set
 from grader.data.anonymisation import SEQUENCE_WITHHELD, Anonymisation, time_order
+from grader.parts import get_part
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,7 @@ def test_time_becomes_each_users_order_with_shared_seconds_kept() -> None:
 
 def test_public_data_keeps_everything_the_homework_uses(anonymisation: Anonymisation, synthetic: Interactions) -> None:
     public = assignment_split(synthetic, "sequence", seed=3).public
-    seen = anonymisation.public(public, "sequence")
+    seen = anonymisation.public_sequences(public)
     assert len(seen) == len(public) and (seen.num_users, seen.num_items) == (public.num_users, public.num_items)
     assert seen.timestamps.max() < 100  # no absolute time left
     inverse = np.argsort(anonymisation.items)
@@ -72,28 +73,28 @@ def test_scores_are_put_back_in_movielens_item_columns(anonymisation: Anonymisat
 
 def test_part_2_histories_are_no_fingerprint_of_the_public_users(anonymisation: Anonymisation, synthetic: Interactions) -> None:
     public = assignment_split(synthetic, "sequence", seed=3).public
-    kept = anonymisation.kernel_rows(public, "sequence")
+    kept = anonymisation.withhold(public)
     assert abs(1 - len(kept) / len(public) - SEQUENCE_WITHHELD) < 0.02
-    assert anonymisation.kernel_rows(public, "sequence").user_ids.tolist() == kept.user_ids.tolist()  # a regrade is identical
+    assert anonymisation.withhold(public).user_ids.tolist() == kept.user_ids.tolist()  # a regrade is identical
     lengths = np.bincount(public.user_ids, minlength=public.num_users), np.bincount(kept.user_ids, minlength=public.num_users)
     assert (lengths[0] != lengths[1]).mean() > 0.5  # no history keeps its length as a rule
-    seen = anonymisation.public(kept, "sequence")
+    seen = anonymisation.public_sequences(kept)
     assert (seen.ratings == 1).all()  # implicit feedback: no ratings to recognise a history by
     users, places = seen.user_ids, seen.timestamps
     first = np.r_[True, users[1:] != users[:-1]]
     assert (places[first] == 0).all() and (np.diff(places)[~first[1:]] == 1).all()  # order only, ties in a secret order
-    assert anonymisation.kernel_rows(public, "explicit") is public  # Part 1 keeps every rating
+    assert len(get_part("explicit").kernel_public(anonymisation, public)) == len(public)  # Part 1 keeps every rating
 
 
 def test_part_1_keeps_every_rating_and_no_time(anonymisation: Anonymisation, synthetic: Interactions) -> None:
     public = assignment_split(synthetic, "explicit", seed=3).public
-    seen = anonymisation.public(public, "explicit")
+    seen = anonymisation.public_ratings(public)
     assert (seen.timestamps == 0).all() and (np.diff(seen.user_ids) >= 0).all()
     np.testing.assert_array_equal(np.sort(seen.ratings), np.sort(public.ratings))
 
 
 def test_the_kernels_data_in_movielens_ids_is_the_public_data(anonymisation: Anonymisation, synthetic: Interactions) -> None:
     public = assignment_split(synthetic, "explicit", seed=3).public
-    back = anonymisation.in_movielens_ids(anonymisation.public(public, "explicit"))
+    back = anonymisation.in_movielens_ids(anonymisation.public_ratings(public))
     triples = lambda data: sorted(zip(data.user_ids.tolist(), data.item_ids.tolist(), data.ratings.tolist()))  # noqa: E731
     assert triples(back) == triples(public)

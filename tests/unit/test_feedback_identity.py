@@ -7,7 +7,7 @@ import csv
 import io
 import json
 
-from grader.checks.plugin import CheckResult
+from grader.checks.result import CheckResult
 from grader.execution.record import ExecutionRecord
 from grader.reports.feedback import feedback_pages, render_feedback
 from grader.reports.formats import render_gradebook, render_json

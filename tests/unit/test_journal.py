@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.checks.plugin import CheckResult
+from grader.checks.result import CheckResult
 from grader.execution.record import CellProblem, ExecutionRecord
 from grader.reports.journal import Journal, JournalError, journal_path
 from grader.reports.model import PartReport, SubmissionReport

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from grader.checks.plugin import CheckResult
+from grader.checks.result import CheckResult
 from grader.execution.record import CellProblem, ExecutionRecord
 from grader.reports.markdown import render_markdown
 from grader.reports.model import PartReport, SubmissionReport

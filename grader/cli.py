@@ -27,12 +27,13 @@ from grader.instructor.gradescope import gradescope_bundle, gradescope_run
 from grader.instructor.handout import handout
 from grader.reports.files import write_atomically
 from grader.reports.journal import Journal, JournalError, journal_path
-from grader.reports.formats import render_gradebook, render_gradescope, render_json, render_junit
+from grader.reports.formats import render_gradebook, render_gradescope, render_json, render_junit, render_similarity
 from grader.reports.markdown import render_markdown
 from grader.reports.passmark import PassMark, PassMarkType
 from grader.reports.text import render_text
 from grader.sandbox import GUARANTEES, MODES, Limits, SandboxUnavailable, strongest_level
 from grader.sandbox.policy import explain as explain_policies
+from grader.similarity import mark_similar
 
 EXIT_GRADED, EXIT_INTERNAL, EXIT_USAGE, EXIT_UNREADABLE, EXIT_BELOW_PASS_MARK, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
@@ -159,8 +160,9 @@ def grade(paths, part, split_seed, output_format, output, data_dir, dataset, dev
                     click.echo(f"Error: {stop.reason}", err=True)
                 click.echo(f"Grading stopped: {len(graded)} of {len(notebooks)} notebook(s) had finished; their results are written.", err=True)
         reports = [record for report in graded for record in report.by_part()]  # one score per part
+        pairs = mark_similar(reports)
         single = single and len(reports) == 1 and not interrupted
-        _write_outputs(reports, session.sandbox_warning, output_format, output, gradebook, feedback, single, fail_under, summary)
+        _write_outputs(reports, session.sandbox_warning, output_format, output, gradebook, feedback, single, fail_under, summary, pairs)
     except JournalError as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(EXIT_USAGE)
@@ -180,8 +182,9 @@ def grade(paths, part, split_seed, output_format, output, data_dir, dataset, dev
     sys.exit(EXIT_GRADED)
 
 
-def _write_outputs(reports, warning, output_format, output, gradebook, feedback, single, pass_mark=None, summary=None) -> None:
-    """The report (stdout or --output), the gradebook, the feedback pages and the Markdown summary of ``reports``."""
+def _write_outputs(reports, warning, output_format, output, gradebook, feedback, single, pass_mark=None, summary=None, pairs=()) -> None:
+    """The report (stdout or --output), the gradebook (and ``similarity.csv`` beside it), the
+    feedback pages and the Markdown summary of ``reports``."""
     for report in reports:
         report.warning = warning
     text = _render(reports, output_format, single, pass_mark)
@@ -191,6 +194,7 @@ def _write_outputs(reports, warning, output_format, output, gradebook, feedback,
         click.echo(text, nl=False)
     if gradebook:
         write_atomically(gradebook, render_gradebook(reports))
+        write_atomically(gradebook.with_name("similarity.csv"), render_similarity(reports, pairs))
     if feedback:
         from grader.reports.feedback import write_feedback
 

@@ -33,6 +33,7 @@ from grader.references import load_references, reference_for
 from grader.reports.model import PartReport, SubmissionReport
 from grader.sandbox import KernelSandbox, Limits, choose_level
 from grader.sandbox.limits import usable_cores
+from grader.similarity import like_baseline, sketch_rows
 from grader.submission import SubmissionError, read_submission
 from grader.tempfolders import make_temp_folder
 
@@ -101,6 +102,7 @@ class GradingSession:
         self._splits: dict[str, AssignmentSplit] = {}
         self._baselines: dict[str, dict] = {}
         self._strong_answers: dict[str, np.ndarray] = {}
+        self._baseline_sketches: dict[str, dict[str, list]] = {}
         self._staged: dict[str, Path] = {}
         self._requests: dict[str, tuple[PredictionRequest, np.ndarray]] = {}
 
@@ -141,7 +143,15 @@ class GradingSession:
             self._baselines[part] = {name: rules.score(values, hidden) for name, values in answers.items()}
             rubric = self.config.parts[part]
             self._strong_answers[part] = answers[rubric.strong_baseline or rubric.baseline]
+            self._baseline_sketches[part] = {name: self.sketch(part, values)["answers"] for name, values in answers.items()}
         return self._baselines[part]
+
+    def sketch(self, part: str, answers: np.ndarray) -> dict:
+        """What :mod:`grader.similarity` keeps of answers to ``part``'s hidden requests: a fixed
+        sample of rows, and the provided baseline they are the answers of, if any."""
+        rows = sketch_rows(part, len(self.split(part).hidden), self.config.seed)
+        kept = get_part(part).sketch(answers, rows)
+        return {"answers": kept, "baseline": like_baseline(part, kept, self._baseline_sketches.get(part, {}))}
 
     def strong_answers(self, part: str) -> np.ndarray:
         """The strong baseline's answers to the hidden requests of ``part``: what carried labels depart from."""
@@ -246,6 +256,7 @@ class GradingSession:
             reference=None if reference is None else {"mean": reference.mean, "std": reference.std},
             target=target, metric=self.config.parts[part].metric, execution=record,
             prediction_error=error, peak_memory=peak, notes=notes, flags=part_flags,
+            sketch=None if predictions is None else self.sketch(part, predictions),
             flags_accepted=bool(part_flags) and self.options.accept_flagged, reference_metrics=self.reference_metrics(part),
         )
 

@@ -60,3 +60,15 @@ class GradingKernelManager(AsyncKernelManager):
         """A client whose sockets share the capped context."""
         kwargs.setdefault("context", self.context)
         return super().client(**kwargs)
+
+    async def _async_kill_kernel(self, restart: bool = False) -> None:
+        """jupyter_client's kill, which signals the kernel's process group by its id, only while
+        that id is still the kernel's: once the kernel has been reaped (it died, or a poll found it
+        gone) the id can lead another process group, under ``--jobs`` another submission's kernel."""
+        provisioner = self.provisioner
+        process = getattr(provisioner, "process", None)
+        if process is not None and process.poll() is not None:
+            provisioner.pgid = None  # signal the process object, which knows it is gone
+        await super()._async_kill_kernel(restart)
+
+    _kill_kernel = _async_kill_kernel

@@ -29,6 +29,8 @@ class Part(ABC):
     """The metric keys of a scored answer, the rubric's first."""
     baselines: ClassVar[dict[str, type]]
     """Baseline models by name, weakest first; each has a method named like the graded function."""
+    sketch_rows: ClassVar[int]
+    """Hidden rows kept of each submission's answers to compare submissions (:mod:`grader.similarity`)."""
 
     @property
     def title(self) -> str:
@@ -71,6 +73,14 @@ class Part(ABC):
     @abstractmethod
     def lookup_flags(self, answers: np.ndarray, strong_answers: np.ndarray, hidden: Hidden) -> list[str]:
         """Flags for answers that read as looked up, not learnt (none for honest models)."""
+
+    @abstractmethod
+    def sketch(self, answers: np.ndarray, rows: np.ndarray) -> list:
+        """What :mod:`grader.similarity` keeps of answers (the hidden ``rows`` only, as JSON data)."""
+
+    @abstractmethod
+    def disagreement(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """How far apart each sketch of ``first`` is from each of ``second`` (0: the same answers)."""
 
     def answers(self, predict: Callable, hidden: Hidden) -> np.ndarray:
         """Call ``predict`` in-process on the hidden inputs a batch at a time, as the grader does."""

@@ -20,6 +20,7 @@ class ExplicitFeedback(Part):
     batch = 8192
     metrics = ("rmse",)
     baselines = {"global_mean": GlobalMean, "user_item_biases": UserItemBiases}
+    sketch_rows = 2048
 
     def split(self, interactions, seed):
         public, hidden = random_train_test_split(interactions, TEST_FRACTION, seed)
@@ -40,6 +41,14 @@ class ExplicitFeedback(Part):
 
     def score(self, answers, hidden):
         return {"rmse": metrics.rmse(answers, hidden.ratings)}
+
+    def sketch(self, answers, rows):
+        return np.round(answers[rows], 4).tolist()
+
+    def disagreement(self, first, second):
+        """The RMSE between two submissions' ratings, in stars."""
+        distances = np.einsum("ij,ij->i", first, first)[:, None] + np.einsum("ij,ij->i", second, second)[None, :] - 2 * first @ second.T
+        return np.sqrt(np.maximum(distances, 0) / max(1, first.shape[1]))
 
     def shifted_ids_hint(self, num_users, num_items):
         return (

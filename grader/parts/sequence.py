@@ -20,6 +20,8 @@ class ImplicitSequences(Part):
     batch = 256
     metrics = ("mrr", "hr@10", "ndcg@10")
     baselines = {"popularity": Popularity, "item_transitions": ItemTransitions}
+    sketch_rows = 512
+    top = 10
 
     def split(self, interactions, seed):
         public, hidden = user_based_train_test_split(interactions, TEST_FRACTION, seed)
@@ -42,6 +44,17 @@ class ImplicitSequences(Part):
         matrix = metrics.validate_scores(answers, len(hidden), hidden.num_items)
         return metrics.ranking_metrics(matrix, hidden.targets, k=10).as_dict()
 
+    def sketch(self, answers, rows):
+        return np.argsort(-answers[rows], axis=1, kind="stable")[:, : self.top].tolist()
+
+    def disagreement(self, first, second):
+        """The share of the kept rows on which two submissions' top-10 items (as sets) differ."""
+        mine, theirs = _set_hashes(first), _set_hashes(second)
+        same = np.zeros((len(mine), len(theirs)), dtype=np.int32)
+        for row in range(mine.shape[1]):
+            same += mine[:, row, None] == theirs[None, :, row]
+        return 1.0 - same / max(1, mine.shape[1])
+
     def shifted_ids_hint(self, num_users, num_items):
         return (
             f"If training went well, check the ids: items are 1..{num_items - 1} and column k of the scores is item k "
@@ -50,6 +63,13 @@ class ImplicitSequences(Part):
 
     def lookup_flags(self, answers, strong_answers, hidden):
         return lookup_rankings(metrics.target_ranks(answers, hidden.targets))
+
+
+def _set_hashes(sketches: np.ndarray) -> np.ndarray:
+    """One 64-bit number per row of each sketch that tells its set of items apart (order aside)."""
+    items = np.sort(sketches.astype(np.uint64), axis=2)
+    multipliers = np.uint64(1_000_003) ** np.arange(items.shape[2], dtype=np.uint64)  # wraps: a hash, not a count
+    return (items * multipliers).sum(axis=2, dtype=np.uint64)
 
 
 SEQUENCE = ImplicitSequences()

@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ElementTree
 
 from grader.reports.feedback import feedback_pages
 from grader.reports.model import METRIC_KEYS, SubmissionReport
+from grader.similarity import SimilarPair
 
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -31,7 +32,7 @@ def _cell(value: object) -> object:
         return "'" + value
     return value
 
-GRADEBOOK_COLUMNS = ["file", "feedback", "part", "score", "max_score", *METRIC_KEYS, "flagged", "error", "sandbox", "seconds"]
+GRADEBOOK_COLUMNS = ["file", "feedback", "part", "score", "max_score", *METRIC_KEYS, "flagged", "similar_to", "error", "sandbox", "seconds"]
 
 
 def render_json(reports: list[SubmissionReport], single: bool) -> str:
@@ -121,8 +122,20 @@ def render_gradebook(reports: list[SubmissionReport]) -> str:
             "max_score": report.max_score,
             **{key: "" if metrics[key] is None else f"{metrics[key]:.6f}" for key in METRIC_KEYS},
             "flagged": " | ".join(report.flags) if report.flagged else "",
+            "similar_to": ";".join(dict.fromkeys(other["path"] for other in report.similar_to)),
             "error": report.error or "",
             "sandbox": report.sandbox,
             "seconds": f"{report.seconds:.1f}",
         }.items()})
+    return buffer.getvalue()
+
+
+def render_similarity(reports: list[SubmissionReport], pairs: list[SimilarPair]) -> str:
+    """``similarity.csv``: one row per reported pair of ``reports``, with its figure and what it means."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["part", "first", "second", "disagreement", "evidence"])
+    for pair in pairs:
+        first, second = reports[pair.first].path_in_batch, reports[pair.second].path_in_batch
+        writer.writerow([pair.part, _cell(first), _cell(second), f"{pair.disagreement:.6f}", pair.evidence()])
     return buffer.getvalue()

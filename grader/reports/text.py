@@ -39,6 +39,8 @@ def render_text(report: SubmissionReport) -> str:
         lines.append(f"Note: {note}")
     for flag in report.flags:
         lines.append(f"{'FLAGGED FOR REVIEW' if report.flagged else 'Flag (reviewed, accepted)'}: {flag}")
+    for other in report.similar_to:
+        lines.append(f"SIMILAR TO {other['path']} (for a person to review, not penalised): {other['evidence']}")
     for part in report.parts:
         lines += ["", f"{part.title}: {_points(part.score)} / {_points(part.max_score)}"]
         for test in part.tests:

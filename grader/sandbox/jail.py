@@ -232,9 +232,12 @@ class KernelSandbox:
         """Stop the kernel and everything it started, now."""
         if reason and not self.killed_by_grader:
             self.killed_by_grader = reason
-        if self.process is not None:
+        process = self.process
+        # Once reaped, the kernel's pid (its process group's id) can be another process's: under
+        # --jobs, another submission's kernel. Only a process not yet reaped has its group killed.
+        if process is not None and process.poll() is None:
             try:
-                os.killpg(self.process.pid, signal.SIGKILL)
+                os.killpg(process.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
         cgroup = self.cgroup  # read once: close() may clear it from another thread

@@ -91,3 +91,21 @@ def test_what_a_uid_owns_in_shared_folders_is_removed_and_nothing_else(tmp_path:
     assert sorted(removed) == sorted(str(p) for p in [shared / "note", shared / "sticky" / "deeper" / "note", shared / "owned-folder", shared / "link"])
     assert (shared / "kept").read_text() == "someone else's"
     assert (shared / "private" / "unreachable").exists(), "a folder the uid cannot enter is not searched"
+
+
+def test_a_reaped_kernels_pid_is_never_signalled(tmp_path: Path) -> None:
+    """Its pid may by then lead another process group (another submission's kernel)."""
+    import subprocess
+
+    from grader.sandbox.jail import KernelSandbox
+
+    bystander = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    try:
+        sandbox = KernelSandbox("none", Limits(), [], 60, "cpu", 1)
+        sandbox.process = type("Reaped", (), {"pid": bystander.pid, "poll": lambda self: 0})()
+        sandbox.close()
+        time.sleep(0.2)
+        assert bystander.poll() is None, "the process now holding the old pid was killed"
+    finally:
+        bystander.kill()
+        bystander.wait()

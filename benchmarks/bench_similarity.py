@@ -8,20 +8,38 @@ model's own ten of twenty items good models rank high; a few students hand in a 
 same answers), a few hand in a provided baseline (the same answers as each other, left out).
 Found pairs are compared with the planted copies.
 
+With ``--honest``, the thresholds' calibration instead: the solutions and their core tasks
+trained under other seeds (independent honest work on the same template), graded on MovieLens
+under a secret split seed, and how far apart every two of their sketches are.
+
 Usage: python benchmarks/bench_similarity.py [--sizes 250,1000,2000] [--copies 10]
+       GRADER_DATA_DIR=../shared/data/ml-100k python benchmarks/bench_similarity.py --honest
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
+import json
+import os
+import tempfile
 import time
+from pathlib import Path
 
+import nbformat
 import numpy as np
 
+from grader.batch import grade_batch
 from grader.checks.result import CheckResult
 from grader.execution.record import ExecutionRecord
+from grader.grading import GradingOptions, GradingSession
+from grader.instructor.templates import core_tasks
+from grader.parts import get_part
 from grader.reports.model import PartReport, SubmissionReport
-from grader.similarity import similar_pairs
+from grader.similarity import THRESHOLDS, similar_pairs
+
+REPO = Path(__file__).resolve().parents[1]
+SECRET = 271828182845904523536028747135266249775
 
 
 def _report(name: str, part: str, answers: list, baseline: str | None) -> SubmissionReport:
@@ -48,11 +66,38 @@ def synthetic_class(part: str, size: int, copies: int, rng: np.random.Generator)
     return reports, planted
 
 
+def honest_variants() -> None:
+    """Sketch disagreement between independent honest notebooks, per part, against the threshold."""
+    with tempfile.TemporaryDirectory() as folder:
+        paths = []
+        for part, stem in (("explicit", "explicit_feedback"), ("sequence", "implicit_sequence")):
+            solution = nbformat.read(REPO / "solutions" / f"{stem}.ipynb", as_version=4)
+            for kind, seed in (("solution", 0), ("solution", 1), ("solution", 2), ("core", 0), ("core", 1)):
+                notebook = nbformat.from_dict(json.loads(json.dumps(solution if kind == "solution" else core_tasks(solution, part))))
+                for cell in notebook.cells:
+                    cell.source = cell.source.replace("SEED = 0\n", f"SEED = {seed}\n")
+                paths.append(Path(folder) / f"{part}_{kind}_seed{seed}.ipynb")
+                nbformat.write(notebook, paths[-1])
+        options = GradingOptions(dataset="movielens", data_dir=Path(os.environ["GRADER_DATA_DIR"]), jobs=2, split_seed=SECRET)
+        with GradingSession(options) as session:
+            reports = grade_batch(paths, options, session)
+    for part in ("explicit", "sequence"):
+        graded = [(path.stem, report.parts[0]) for path, report in zip(paths, reports) if report.parts and report.parts[0].part == part]
+        sketches = np.asarray([result.sketch["answers"] for _, result in graded], dtype=float)
+        matrix = get_part(part).disagreement(sketches, sketches)
+        print(f"{part}: reported below {THRESHOLDS[part]}; baseline-like: {[result.sketch['baseline'] for _, result in graded]}")
+        for (i, first), (j, second) in itertools.combinations(enumerate(name for name, _ in graded), 2):
+            print(f"  {first:28} {second:28} {matrix[i, j]:.4f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="250,1000,2000")
     parser.add_argument("--copies", type=int, default=10)
+    parser.add_argument("--honest", action="store_true", help="calibrate on honest notebooks graded on MovieLens instead")
     arguments = parser.parse_args()
+    if arguments.honest:
+        return honest_variants()
     rng = np.random.default_rng(0)
     print(f"{'part':9} {'class':>6} {'pairs':>10} {'seconds':>8} {'found':>6} {'planted':>8} {'others':>7}")
     for part in ("explicit", "sequence"):

@@ -19,6 +19,7 @@ import pytest
 from grader.cluster import ALLOWED_FAILURES, GRADING_SLOT, SCHEDULER_CONFIG
 from grader.sandbox import strongest_level
 from sample_notebooks import CONSTANT_PREDICTOR, HONEST_EXPLICIT, broken_notebooks, notebook, write
+from terminal import start_interruptible
 
 distributed = pytest.importorskip("distributed")
 dask = pytest.importorskip("dask")
@@ -212,7 +213,7 @@ def test_ctrl_c_cancels_the_notebooks_on_the_workers(tmp_path: Path, cluster) ->
     submissions = _class_of_sleepers(tmp_path, 3, 60)
     gradebook = tmp_path / "grades.csv"
     command = [str(BIN / "grade"), str(submissions), *FAST, "--quiet", "--gradebook", str(gradebook), "--scheduler", cluster.scheduler.address]
-    batch = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    batch = start_interruptible(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     _busy(cluster, 2)
     time.sleep(1)
     batch.send_signal(signal.SIGINT)

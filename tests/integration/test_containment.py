@@ -32,6 +32,7 @@ from grader.sandbox import strongest_level
 from grader.sandbox.cgroups import CGROUP_ROOT, GROUP_NAME
 from grader.sandbox.uids import FIRST_UID, LOCK_DIR, UID_COUNT
 from sample_notebooks import CONSTANT_PREDICTOR, HONEST_EXPLICIT, notebook, write
+from terminal import start_interruptible
 
 pytestmark = [
     pytest.mark.slow,
@@ -478,7 +479,7 @@ def test_a_stopped_batch_keeps_what_finished_and_resume_completes_it(tmp_path: P
 
 def test_ctrl_c_on_one_notebook_stops_cleanly(tmp_path: Path) -> None:
     path = write(tmp_path, "sleeper", notebook("import time\ntime.sleep(60)", HONEST_EXPLICIT))
-    grading = subprocess.Popen([GRADE, str(path), "--dataset", "synthetic", "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    grading = start_interruptible([GRADE, str(path), "--dataset", "synthetic", "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(6)  # the kernel is in its first cell
     grading.send_signal(signal.SIGINT)
     _, stderr = grading.communicate(timeout=60)

@@ -1,0 +1,17 @@
+"""An install carries every part of the grader: each package under grader/ is listed in
+pyproject.toml (setuptools installs only the listed ones, so a new subpackage left out would be
+missing from `pip install .` while a checkout or an editable install still finds it)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_every_package_of_the_grader_is_installed() -> None:
+    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(path.parent.relative_to(REPO).parts) for path in (REPO / "grader").rglob("__init__.py")}
+    assert found - listed == set(), "add them to [tool.setuptools] packages in pyproject.toml"
+    assert listed - found == {"grader.datafiles"}  # data/, mapped to grader.datafiles

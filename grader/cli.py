@@ -27,6 +27,7 @@ from grader.instructor.gradescope import gradescope_bundle, gradescope_run
 from grader.instructor.handout import handout
 from grader.reports.files import write_atomically
 from grader.reports.journal import Journal, JournalError, journal_path
+from grader.reports.lms import SYSTEMS, RosterError, export_grades
 from grader.reports.formats import render_gradebook, render_gradescope, render_json, render_junit, render_similarity
 from grader.reports.markdown import render_markdown
 from grader.reports.passmark import PassMark, PassMarkType
@@ -300,6 +301,27 @@ def sandbox_info(explain: bool) -> None:
     click.echo(f"default limits per kernel: {Limits().describe()} (see `grade --help` to change them)")
     if explain:
         click.echo("\n" + explain_policies(os.geteuid() == 0))
+
+
+@main.command(name="export")
+@click.argument("system", type=click.Choice(SYSTEMS))
+@click.argument("gradebook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--roster", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV with an identifier column (the student id the LMS knows), optionally github_username, name, path; GitHub Classroom's roster works as it is.")
+@click.option("--assignment", required=True, help="The assignment's column in the LMS (Canvas: its name in the gradebook; Moodle: map it to the grade item).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the import file (default: SYSTEM-grades.csv beside the gradebook).")
+@click.option("--hold-flagged", is_flag=True, help="Leave the grade of a flagged or similar submission empty, for a person to review first.")
+def export(system: str, gradebook: Path, roster: Path, assignment: str, output: Path | None, hold_flagged: bool) -> None:
+    """Turn a gradebook (grade --gradebook) into the grade import file of Canvas or Moodle."""
+    try:
+        result = export_grades(system, gradebook, roster, assignment, hold_flagged)
+    except RosterError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(EXIT_USAGE)
+    path = output or gradebook.with_name(f"{system}-grades.csv")
+    write_atomically(path, result.text)
+    click.echo(f"wrote {path}")
+    click.echo(result.summary(), err=True)
 
 
 @main.command(name="env")

@@ -32,7 +32,7 @@ def _cell(value: object) -> object:
         return "'" + value
     return value
 
-GRADEBOOK_COLUMNS = ["file", "feedback", "part", "score", "max_score", *METRIC_KEYS, "flagged", "similar_to", "error", "sandbox", "seconds"]
+GRADEBOOK_COLUMNS = ["file", "path_in_batch", "feedback", "part", "score", "max_score", *METRIC_KEYS, "flagged", "similar_to", "error", "sandbox", "seconds"]
 
 
 def render_json(reports: list[SubmissionReport], single: bool) -> str:
@@ -116,6 +116,7 @@ def render_gradebook(reports: list[SubmissionReport]) -> str:
         metrics = report.metrics()
         writer.writerow({key: _cell(value) for key, value in {
             "file": report.submission,
+            "path_in_batch": report.path_in_batch,
             "feedback": page,
             "part": report.part_names,
             "score": report.score,

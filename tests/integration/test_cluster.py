@@ -219,7 +219,7 @@ def test_ctrl_c_cancels_the_notebooks_on_the_workers(tmp_path: Path, cluster) ->
     batch.send_signal(signal.SIGINT)
     _, stderr = batch.communicate(timeout=60)
     assert batch.returncode == 130 and "Grading stopped: 0 of 3 notebook(s) had finished" in stderr, stderr
-    assert "Traceback" not in stderr and gradebook.read_text().strip() == "file,feedback,part,score,max_score,rmse,mrr,hr@10,ndcg@10,flagged,similar_to,error,sandbox,seconds"
+    assert "Traceback" not in stderr and gradebook.read_text().strip() == "file,path_in_batch,feedback,part,score,max_score,rmse,mrr,hr@10,ndcg@10,flagged,similar_to,error,sandbox,seconds"
     deadline = time.monotonic() + 20
     while any(cluster.processing().values()) and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -15,3 +15,10 @@ def test_every_package_of_the_grader_is_installed() -> None:
     found = {".".join(path.parent.relative_to(REPO).parts) for path in (REPO / "grader").rglob("__init__.py")}
     assert found - listed == set(), "add them to [tool.setuptools] packages in pyproject.toml"
     assert listed - found == {"grader.datafiles"}  # data/, mapped to grader.datafiles
+
+
+def test_test_files_have_unique_names() -> None:
+    """tests/ has no packages: pytest imports each test file by its base name, so two files of one
+    name in different folders cannot both be collected."""
+    names = [path.name for path in (REPO / "tests").rglob("test_*.py")]
+    assert sorted({name for name in names if names.count(name) > 1}) == []

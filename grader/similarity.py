@@ -58,9 +58,7 @@ class SimilarPair:
 
     def evidence(self) -> str:
         """The figure, in words, with what honest work shows."""
-        if self.part == "explicit":
-            return f"their Part 1 ratings differ by an RMSE of {self.disagreement:.4f} stars (independent models: 0.10 or more)"
-        return f"their Part 2 top-10 items differ on {self.disagreement:.1%} of the sampled rows (independent models: 85% or more)"
+        return get_part(self.part).disagreement_words(self.disagreement)
 
 
 def similar_pairs(reports: list[SubmissionReport]) -> list[SimilarPair]:

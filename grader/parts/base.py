@@ -67,6 +67,10 @@ class Part(ABC):
         """The metrics of answers to the hidden inputs; InvalidPredictionsError on bad output."""
 
     @abstractmethod
+    def disagreement_words(self, disagreement: float) -> str:
+        """A :meth:`disagreement` in words, beside what independent honest models show."""
+
+    @abstractmethod
     def shifted_ids_hint(self, num_users: int, num_items: int) -> str:
         """What ids shifted by one look like: advice for a metric no better than the weak baseline."""
 

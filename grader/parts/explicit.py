@@ -50,6 +50,9 @@ class ExplicitFeedback(Part):
         distances = np.einsum("ij,ij->i", first, first)[:, None] + np.einsum("ij,ij->i", second, second)[None, :] - 2 * first @ second.T
         return np.sqrt(np.maximum(distances, 0) / max(1, first.shape[1]))
 
+    def disagreement_words(self, disagreement):
+        return f"their Part 1 ratings differ by an RMSE of {disagreement:.4f} stars (independent models: 0.10 or more)"
+
     def shifted_ids_hint(self, num_users, num_items):
         return (
             f"If training went well, check the ids: users are 1..{num_users - 1} and items 1..{num_items - 1}, and "

@@ -55,6 +55,9 @@ class ImplicitSequences(Part):
             same += mine[:, row, None] == theirs[None, :, row]
         return 1.0 - same / max(1, mine.shape[1])
 
+    def disagreement_words(self, disagreement):
+        return f"their Part 2 top-10 items differ on {disagreement:.1%} of the sampled rows (independent models: 85% or more)"
+
     def shifted_ids_hint(self, num_users, num_items):
         return (
             f"If training went well, check the ids: items are 1..{num_items - 1} and column k of the scores is item k "

@@ -198,8 +198,10 @@ def _write_outputs(reports, warning, output_format, output, gradebook, feedback,
         write_atomically(gradebook.with_name("similarity.csv"), render_similarity(reports, pairs))
     if feedback:
         from grader.reports.feedback import write_feedback
+        from grader.reports.overview import write_overview
 
         write_feedback(reports, feedback)
+        write_overview(reports, feedback)
     if summary:
         write_atomically(summary, render_markdown(reports, pass_mark))
 

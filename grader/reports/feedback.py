@@ -20,6 +20,8 @@ pre { background: #f6f8fa; padding: .6rem; white-space: pre-wrap; margin: 0; }
 svg { max-width: 100%; height: auto; }
 """
 UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+OVERVIEW_PAGE = "index.html"
+"""The class overview beside the pages (:mod:`grader.reports.overview`): no student's page takes its name."""
 PAGE_STEM_CHARS = 150
 """Page names stay well below file systems' 255-byte limit, with room for a ``-2`` and a temporary prefix."""
 
@@ -64,7 +66,7 @@ def feedback_pages(reports: list[SubmissionReport]) -> list[str]:
     ``alice/submission.ipynb`` becomes ``alice__submission.html``; a name met again gets ``-2``,
     ``-3``, ... (a notebook graded for both parts has a page per part).
     """
-    names, used = [], set()
+    names, used = [], {OVERVIEW_PAGE}
     for report in reports:
         parts = [part for part in PurePosixPath(report.path_in_batch.replace("\\", "/")).parts if part not in ("/", ".", "..")]
         if parts:

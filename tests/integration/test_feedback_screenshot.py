@@ -16,6 +16,7 @@ from grader.checks.result import CheckResult
 from grader.execution.record import CellProblem, ExecutionRecord
 from grader.reports.chart import COLOURS
 from grader.reports.feedback import write_feedback
+from grader.reports.overview import write_overview
 from grader.reports.model import PartReport, SubmissionReport
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -67,3 +68,21 @@ def test_a_feedback_page_renders_with_its_chart(part: str, value: float, tmp_pat
     assert rows_with_ink.max() - rows_with_ink.min() > 600, "text, table and chart fill the page"
     you = np.array([int(COLOURS["you"][i : i + 2], 16) for i in (1, 3, 5)])
     assert (np.abs(image - you).sum(axis=2) < 40).sum() > 50, "the chart's dot and label for the student are drawn"
+
+
+def test_the_class_overview_renders_with_its_charts_and_links(tmp_path: Path) -> None:
+    reports = [
+        SubmissionReport(f"class/{name}/submission.ipynb", parts=[_part(part, value)], sandbox="full", path_in_batch=f"{name}/submission.ipynb")
+        for name, part, value in (("alice", "explicit", 0.8957), ("bob", "explicit", 0.9391), ("carol", "sequence", 0.0810), ("dan", "sequence", 0.0550))
+    ]
+    reports[1].similar_to = [{"path": "alice/submission.ipynb", "part": "explicit", "disagreement": 0.0, "evidence": "same"}]
+    pages = write_feedback(reports, tmp_path / "feedback")
+    index = write_overview(reports, tmp_path / "feedback")
+    assert index.name == "index.html" and index not in pages
+    text = index.read_text()
+    assert all(f"href='{page.name}'" in text for page in pages) and "alice/submission.ipynb" in text
+    image = np.asarray(screenshot(index, tmp_path / "index.png", tmp_path / "profile"), dtype=np.int16)
+    you = np.array([int(COLOURS["you"][i : i + 2], 16) for i in (1, 3, 5)])
+    assert (np.abs(image - you).sum(axis=2) < 40).sum() > 2000, "the histograms of both parts are drawn"
+    ink = (image < 200).any(axis=2)
+    assert ink.mean() > 0.02 and np.flatnonzero(ink.any(axis=1)).max() > 900, "counts, two charts and the table fill the page"

@@ -8,7 +8,7 @@ of the rows (``benchmarks/bench_similarity.py --honest``; the README's "Similar 
 re-indented or not, gives the same answers to the last digit. The grading process keeps a
 *sketch* of each submission's answers (a fixed sample of hidden rows, :meth:`Part.sketch`), which
 travels with the report to journals and cluster clients; after a batch every two sketches of a
-part are compared at once (matrix products, not a loop over pairs). Answers that are a provided
+part are compared at once (a matrix product, dense for ratings, sparse over equal top-10 sets; not a loop over pairs). Answers that are a provided
 baseline's are left out: every student has the baselines, and two students who hand them in have
 not copied each other.
 """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 
 from grader import metrics
 from grader.baselines import ItemTransitions, Popularity
@@ -48,12 +49,18 @@ class ImplicitSequences(Part):
         return np.argsort(-answers[rows], axis=1, kind="stable")[:, : self.top].tolist()
 
     def disagreement(self, first, second):
-        """The share of the kept rows on which two submissions' top-10 items (as sets) differ."""
-        mine, theirs = _set_hashes(first), _set_hashes(second)
-        same = np.zeros((len(mine), len(theirs)), dtype=np.int32)
-        for row in range(mine.shape[1]):
-            same += mine[:, row, None] == theirs[None, :, row]
-        return 1.0 - same / max(1, mine.shape[1])
+        """The share of the kept rows on which two submissions' top-10 items (as sets) differ.
+
+        One column per (row, set) that occurs, so two submissions meet only where their sets are
+        equal: independent models' sets rarely are, which keeps the product sparse."""
+        hashes = np.concatenate([_set_hashes(first), _set_hashes(second)])
+        rows = hashes.shape[1]
+        keys = hashes ^ (np.arange(rows, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15))  # the row in the key
+        _, columns = np.unique(keys.ravel(), return_inverse=True)
+        owners = np.repeat(np.arange(len(hashes)), rows)
+        indicator = sparse.csr_matrix((np.ones(len(owners), dtype=np.int32), (owners, columns.ravel())), shape=(len(hashes), columns.max() + 1))
+        same = (indicator[: len(first)] @ indicator[len(first) :].T).toarray()
+        return 1.0 - same / max(1, rows)
 
     def disagreement_words(self, disagreement):
         return f"their Part 2 top-10 items differ on {disagreement:.1%} of the sampled rows (independent models: 85% or more)"

@@ -4,13 +4,14 @@ person to review (never penalised).
 Two honestly and independently trained models never give the same answers on data neither has
 seen: the solutions and their core tasks trained under other seeds disagree by an RMSE of 0.10
 to 0.25 star between their Part 1 ratings, and their Part 2 top-10 items differ on 87% to 99%
-of the rows (``benchmarks/bench_similarity.py --honest``; the README's "Similar submissions"). A copied notebook, renamed and
-re-indented or not, gives the same answers to the last digit. The grading process keeps a
-*sketch* of each submission's answers (a fixed sample of hidden rows, :meth:`Part.sketch`), which
-travels with the report to journals and cluster clients; after a batch every two sketches of a
-part are compared at once (a matrix product, dense for ratings, sparse over equal top-10 sets; not a loop over pairs). Answers that are a provided
-baseline's are left out: every student has the baselines, and two students who hand them in have
-not copied each other.
+of the rows (``benchmarks/bench_similarity.py --honest``; the README's "Similar submissions").
+A copied notebook, renamed and re-indented or not, gives the same answers to the last digit.
+The grading process keeps a *sketch* of each submission's answers (a fixed sample of hidden
+rows, :meth:`Part.sketch`), which travels with the report to journals and cluster clients;
+after a batch every two sketches of a part are compared at once (a matrix product, dense for
+ratings, sparse over equal top-10 sets; not a loop over pairs). Answers that are a provided
+baseline's are left out: every student has the baselines, and two students who hand them in
+have not copied each other.
 """
 
 from __future__ import annotations

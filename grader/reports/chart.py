@@ -43,13 +43,29 @@ def _rows(part: PartReport) -> list[tuple[str, float, str]]:
     return rows
 
 
-def metric_chart(part: PartReport) -> str:
-    """An inline SVG of the part's metric for the student, the reference, each baseline and the target."""
+def pyplot():
+    """matplotlib's pyplot on the Agg backend (no display), imported when a page first needs a chart."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def inline_svg(figure) -> str:
+    """``figure`` laid out, as an ``<svg>`` element to put in a page, and closed."""
+    figure.tight_layout()
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg")
+    pyplot().close(figure)
+    svg = buffer.getvalue()
+    return svg[svg.index("<svg"):]
+
+
+def metric_chart(part: PartReport) -> str:
+    """An inline SVG of the part's metric for the student, the reference, each baseline and the target."""
+    plt = pyplot()
     lower = part.metric == "rmse"
     rows = _rows(part)
     baselines = [value for label, value, _ in rows if label.endswith("baseline")]
@@ -81,9 +97,4 @@ def metric_chart(part: PartReport) -> str:
     for side in ("top", "right", "left"):
         axis.spines[side].set_visible(False)
     axis.set_xlabel(f"{part.metric.upper()} on the hidden split ({'lower' if lower else 'higher'} is better)")
-    figure.tight_layout()
-    buffer = io.StringIO()
-    figure.savefig(buffer, format="svg")
-    plt.close(figure)
-    svg = buffer.getvalue()
-    return svg[svg.index("<svg"):]
+    return inline_svg(figure)

@@ -9,11 +9,10 @@ few lines of script, no server). Everything from the notebooks is escaped.
 from __future__ import annotations
 
 import html
-import io
 from pathlib import Path
 
 from grader.parts import get_part
-from grader.reports.chart import COLOURS
+from grader.reports.chart import COLOURS, inline_svg, pyplot
 from grader.reports.feedback import OVERVIEW_PAGE, STYLE, feedback_pages
 from grader.reports.files import write_atomically
 from grader.reports.model import SubmissionReport
@@ -33,11 +32,9 @@ document.querySelectorAll("th").forEach((header, column) => header.addEventListe
 
 def _part_chart(name: str, reports: list[SubmissionReport]) -> str:
     """An inline SVG: the scores' histogram, and every metric beside baselines, target and reference."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
+
+    plt = pyplot()
 
     results = [part for report in reports for part in report.parts if part.part == name]
     scores = [part.score for part in results]
@@ -49,22 +46,17 @@ def _part_chart(name: str, reports: list[SubmissionReport]) -> str:
     if values:
         right.hist(values, bins=min(30, max(5, len(values))), color=COLOURS["you"], alpha=0.7, label="submissions")
     first = results[0]
-    for label, value, colour, style in (
-        *((baseline.replace("_", " "), float(figures[metric]), COLOURS["baseline"], ":") for baseline, figures in first.baselines.items()),
-        ("target", first.target, COLOURS["target"], "--"),
-        *((("reference", first.reference_value(metric), COLOURS["reference"], "-"),) if first.reference_value(metric) is not None else ()),
-    ):
+    lines = [(baseline.replace("_", " "), float(figures[metric]), COLOURS["baseline"], ":") for baseline, figures in first.baselines.items()]
+    lines.append(("target", first.target, COLOURS["target"], "--"))
+    if first.reference_value(metric) is not None:
+        lines.append(("reference", first.reference_value(metric), COLOURS["reference"], "-"))
+    for label, value, colour, style in lines:
         right.axvline(value, color=colour, linestyle=style, linewidth=1.3, label=f"{label} {value:.4f}")
     right.set(xlabel=f"{metric.upper()} on the hidden split ({'lower' if metric == 'rmse' else 'higher'} is better)", title=f"{get_part(name).short_title}: {metric.upper()}")
     right.legend(fontsize=7, loc="best")
     for axis in (left, right):
         axis.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of submissions
-    figure.tight_layout()
-    buffer = io.StringIO()
-    figure.savefig(buffer, format="svg")
-    plt.close(figure)
-    svg = buffer.getvalue()
-    return svg[svg.index("<svg"):]
+    return inline_svg(figure)
 
 
 def render_overview(reports: list[SubmissionReport], pages: list[str]) -> str:

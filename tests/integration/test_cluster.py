@@ -140,7 +140,8 @@ def both(the_class, cluster) -> dict:
     return {
         "local": _graded(folder, arguments, "local", "--jobs", "2"),
         "cluster": _graded(folder, arguments, "cluster", "--scheduler", cluster.scheduler.address),
-        "workers": worker_pids(cluster),
+        # read now: a later test may kill a worker (its nanny starts another)
+        "workers": {pid: {name: Path(f"/proc/{pid}/{name}").read_bytes() for name in ("cmdline", "environ")} for pid in worker_pids(cluster).values()},
     }
 
 
@@ -165,9 +166,9 @@ def test_hostile_notebooks_on_workers_reach_nothing_and_crash_nothing(both) -> N
 
 
 def test_the_split_seed_reaches_workers_only_inside_the_tasks(both) -> None:
-    for pid in both["workers"].values():
+    for files in both["workers"].values():
         for name in ("cmdline", "environ"):
-            assert SEED.encode() not in Path(f"/proc/{pid}/{name}").read_bytes()
+            assert SEED.encode() not in files[name]
 
 
 def test_where_the_cluster_grades_is_shown(both, cluster) -> None:

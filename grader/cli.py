@@ -34,6 +34,7 @@ from grader.reports.passmark import PassMark, PassMarkType
 from grader.reports.text import render_text
 from grader.sandbox import GUARANTEES, MODES, Limits, SandboxUnavailable, strongest_level
 from grader.sandbox.policy import explain as explain_policies
+from grader.sandbox.levels import landlock_note
 from grader.similarity import mark_similar
 
 EXIT_GRADED, EXIT_INTERNAL, EXIT_USAGE, EXIT_UNREADABLE, EXIT_BELOW_PASS_MARK, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
@@ -301,6 +302,7 @@ def sandbox_info(explain: bool) -> None:
     level = strongest_level()
     click.echo(f"strongest sandbox level here: {level}: {GUARANTEES[level]}")
     click.echo(f"default limits per kernel: {Limits().describe()} (see `grade --help` to change them)")
+    click.echo(landlock_note())
     if explain:
         click.echo("\n" + explain_policies(os.geteuid() == 0))
 

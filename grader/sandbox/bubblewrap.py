@@ -9,6 +9,7 @@ Nothing else exists for it: not home folders, not the dataset cache, not other s
 
 from __future__ import annotations
 
+import json
 import shutil
 import site
 import subprocess
@@ -29,9 +30,17 @@ def bwrap_path() -> str | None:
     return shutil.which("bwrap")
 
 
+def _interpreter_path() -> list[str]:
+    """``sys.path`` of the kernel's interpreter started as the kernel is (no PYTHONPATH, no user
+    site, no current folder), with the folders its ``.pth`` files add."""
+    shown = subprocess.run([sys.executable, "-I", "-c", "import json, sys; print(json.dumps(sys.path))"], capture_output=True, text=True, timeout=60)
+    return json.loads(shown.stdout) if shown.returncode == 0 else []
+
+
 @lru_cache(maxsize=1)
 def python_paths() -> tuple[str, ...]:
-    """Folders the kernel's interpreter needs: prefixes, stdlib, site-packages, the grader package.
+    """Folders the kernel's interpreter needs: prefixes, stdlib, site-packages and what their
+    ``.pth`` files add, the grader package.
 
     Paths under /usr are covered by the /usr bind; nested paths are covered by their parents.
     """
@@ -42,7 +51,7 @@ def python_paths() -> tuple[str, ...]:
         sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
         str(Path(sys.executable).resolve().parent.parent),
         *sysconfig.get_paths().values(),
-        *site.getsitepackages(),
+        *site.getsitepackages(), *_interpreter_path(),
         *grader.__path__, *grader.datafiles.__path__,
     }
     resolved = sorted({str(Path(p).resolve()) for p in candidates if p and Path(p).exists()})

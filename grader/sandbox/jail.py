@@ -6,8 +6,9 @@ Levels, strongest first (see :mod:`grader.sandbox.levels`):
   cgroups, rlimits. Needs root and bubblewrap.
 - ``namespaces``: bubblewrap in an unprivileged user namespace, rlimits (memory bounded per
   process through the data-segment limit). Needs bubblewrap and user namespaces.
-- ``rlimits``: a plain kernel process with rlimits, its own session and a minimal environment;
-  run as root, the grader still drops the kernel to a dedicated uid and adds cgroups.
+- ``rlimits``: a plain kernel process with rlimits, its own session and a minimal environment,
+  its file access confined by Landlock where the host kernel has it; run as root, the grader
+  still drops the kernel to a dedicated uid and adds cgroups.
 - ``none``: a plain kernel with a minimal environment; for debugging only.
 
 As root, every place the kernel can write (its working folder, /tmp, /dev/shm and the runtime
@@ -24,7 +25,8 @@ import sys
 from pathlib import Path
 
 from grader.bounds import BOUNDS
-from grader.sandbox.bubblewrap import WORKDIR, bwrap_args
+from grader.sandbox import landlock
+from grader.sandbox.bubblewrap import ETC_FILES, WORKDIR, bwrap_args, python_paths
 from grader.sandbox.cgroups import GROUP_NAME, KernelCgroup
 from grader.sandbox.limits import Limits
 from grader.sandbox.mounts import mount_tmpfs, unmount
@@ -223,8 +225,18 @@ class KernelSandbox:
             setpriv=_tool("setpriv") if rules.dedicated_uid else "setpriv", uid=self.uid,
             user_processes=_user_process_count() if not rules.as_root else 0, jail=tuple(jail),
             cgroup_join=self.cgroup.join_script() if self.cgroup is not None else None,
+            confine=tuple(self._landlock_wrapper()) if rules.landlock and landlock.abi() else (),
         )
         return launch_command(rules, launch)
+
+    def _landlock_wrapper(self) -> list[str]:
+        """Landlock's allowlist for a kernel without a filesystem view of its own: what bubblewrap
+        would show it (the system's folders, Python's, the public data) to read, its folders to write."""
+        system = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/sys"]
+        etc = [f"/etc/{name}" for name in (*ETC_FILES, "passwd", "group")]
+        read = [*system, *etc, *python_paths(), str(self.job_dir / "public")]
+        write = [self.workdir, str(self.runtime_dir), "/dev", *(str(self.writable[name]) for name in ("tmp",) if name in self.writable)]
+        return landlock.wrapper(sys.executable, read, write)
 
     # --- after the run --------------------------------------------------------------------------
 

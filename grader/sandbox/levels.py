@@ -6,6 +6,7 @@ import os
 import shutil
 from functools import lru_cache
 
+from grader.sandbox import landlock
 from grader.sandbox.bubblewrap import bwrap_works
 from grader.sandbox.cgroups import KernelCgroup
 
@@ -17,9 +18,10 @@ GUARANTEES = {
     "unprivileged uid, memory and process cgroups, rlimits",
     "namespaces": "bubblewrap namespaces as the grading user, rlimits (memory bounded per process "
     "only; no process-tree memory bound)",
-    "rlimits": "resource limits, own session and a minimal environment (as root also a dedicated "
-    "unprivileged uid, cgroups and bounded tmpfs folders): the kernel can read files that uid can "
-    "read, see other processes and use the network",
+    "rlimits": "resource limits, own session, a minimal environment and, where the host has Landlock, "
+    "file access confined to the system's and Python's files and its own folders (as root also a "
+    "dedicated unprivileged uid, cgroups and bounded tmpfs folders): the kernel sees other processes "
+    "and can send UDP",
     "none": "no isolation at all (debugging only): never grade untrusted notebooks this way",
 }
 
@@ -68,7 +70,7 @@ def choose_level(mode: str) -> tuple[str, str | None]:
         )
     return level, (
         f"WARNING: sandbox level '{level}', below full isolation: {GUARANTEES[level]}. "
-        f"{_missing()}See the README's security model; use --sandbox strict for official grading."
+        f"{landlock_note() + ' ' if level == 'rlimits' else ''}{_missing()}See the README's security model; use --sandbox strict for official grading."
     )
 
 
@@ -82,3 +84,11 @@ def _missing() -> str:
     if os.geteuid() != 0:
         return "Full isolation needs root (a dedicated uid per kernel and cgroups). "
     return ""
+
+
+def landlock_note() -> str:
+    """Whether the rlimits level can confine the kernel's files on this host, in words."""
+    if landlock.abi():
+        return f"Landlock ABI {landlock.abi()}: at rlimits the kernel's file access is confined."
+    return ("Landlock is not available (Linux 5.13 or later, with landlock among the boot's lsm=): at rlimits "
+            "the kernel can read every file its uid can read.")

@@ -37,6 +37,10 @@ class Policy:
     rlimits:
         prlimit bounds file size, open files, CPU time and core dumps (and processes where
         they count for the kernel alone).
+    landlock:
+        Without a filesystem view of its own the kernel is confined by Landlock, where the host
+        has it: it reads only the system's and Python's files and its own folders, writes only
+        its own folders, and cannot trace, signal or connect out (:mod:`grader.sandbox.landlock`).
     """
 
     level: str
@@ -47,6 +51,7 @@ class Policy:
     cgroups: str
     bounded_folders: bool
     rlimits: bool
+    landlock: bool
 
     @property
     def memory_bound(self) -> str:
@@ -56,6 +61,16 @@ class Policy:
         if self.cgroups == "where writable":
             return "a memory cgroup for all its processes (where cgroups are writable; else a data-segment rlimit per process)"
         return "a data-segment rlimit per process" if self.rlimits else "none"
+
+    @property
+    def readable(self) -> str:
+        """Which files the kernel can read."""
+        if self.namespaces:
+            return "only what its filesystem view holds: the system's, Python's, the public data and its own folders"
+        if self.landlock:
+            return ("only the system's and Python's files, the public data and its own folders (Landlock, where the "
+                    "host kernel has it; else every file its uid can read)")
+        return "every file its uid can read"
 
     @property
     def kernel_user(self) -> str:
@@ -72,6 +87,7 @@ class Policy:
         return [
             ("own filesystem view, network, processes", yes[self.namespaces]),
             ("kernel runs as", self.kernel_user),
+            ("files it can read", self.readable),
             ("cgroups (memory, processes, CPU)", self.cgroups),
             ("memory bound", self.memory_bound),
             ("writable folders bounded in size and files", yes[self.bounded_folders]),
@@ -99,6 +115,7 @@ def policy(level: str, as_root: bool) -> Policy:
         cgroups="required" if level == "full" else "where writable" if dedicated else "none",
         bounded_folders=as_root and level != "none",
         rlimits=level != "none",
+        landlock=level == "rlimits",
     )
 
 
@@ -123,6 +140,8 @@ class Launch:
         bubblewrap's arguments (before the ``--``), where the policy uses namespaces.
     cgroup_join:
         Shell that moves the launched process into the kernel's cgroup, where it has one.
+    confine:
+        The Landlock wrapper's command (before its ``--``), where the policy and the host have it.
     """
 
     kernel_command: list[str]
@@ -134,10 +153,11 @@ class Launch:
     user_processes: int = 0
     jail: tuple[str, ...] = ()
     cgroup_join: str | None = None
+    confine: tuple[str, ...] = ()
 
 
 def launch_command(rules: Policy, launch: Launch) -> list[str]:
-    """The whole launch chain: [cgroup join] -> prlimit -> [bubblewrap] -> [setpriv] -> kernel."""
+    """The whole launch chain: [cgroup join] -> prlimit -> [bubblewrap] -> [Landlock] -> [setpriv] -> kernel."""
     if not rules.rlimits:
         return list(launch.kernel_command)
     limits = launch.limits
@@ -158,6 +178,8 @@ def launch_command(rules: Policy, launch: Launch) -> list[str]:
         uid = str(launch.uid)
         inner = [launch.setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
                  "--inh-caps=-all", "--bounding-set=-all", "--", *inner]
+    if rules.landlock and launch.confine:  # before setpriv: its rules may name folders only the grader reaches
+        inner = [*launch.confine, "--", *inner]
     if rules.namespaces:
         if not launch.jail:
             raise ValueError(f"the {rules.level} level runs the kernel in bubblewrap, and no jail was given")

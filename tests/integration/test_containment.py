@@ -28,7 +28,7 @@ from grader.batch import grade_batch
 from grader.grading import GradingSession
 from grader.reports.formats import render_gradebook, render_json, render_junit
 from grader.reports.text import render_text
-from grader.sandbox import strongest_level
+from grader.sandbox import landlock, strongest_level
 from grader.sandbox.cgroups import CGROUP_ROOT, GROUP_NAME
 from grader.sandbox.uids import FIRST_UID, LOCK_DIR, UID_COUNT
 from sample_notebooks import CONSTANT_PREDICTOR, HONEST_EXPLICIT, notebook, write
@@ -377,8 +377,23 @@ def _grade_as_root_without_bubblewrap(tmp_path: Path, *arguments: str) -> subpro
     return result
 
 
+CONFINED_READER = """
+import os
+for path in PRIVATE:  # Landlock: nothing outside the system's, Python's and its own files
+    try:
+        os.listdir(path) if os.path.isdir(path) else open(path, "rb").read(1)
+        LEAKS.append("read " + path)
+    except OSError:
+        pass
+"""
+
+
 def test_as_root_without_bubblewrap_the_kernel_is_still_not_root(tmp_path: Path) -> None:
-    path = write(tmp_path, "probe", notebook(ROOT_WITHOUT_BWRAP, CONSTANT_PREDICTOR))
+    """Nor can it read the host's shared folders, the grader's home, its submission's folder or
+    the dataset, where the host has Landlock."""
+    private = ["/tmp", "/var/tmp", os.path.expanduser("~"), str(tmp_path), *([os.environ["GRADER_DATA_DIR"]] if "GRADER_DATA_DIR" in os.environ else [])]
+    confined = f"PRIVATE = {private if landlock.abi() else []!r}\n" + CONFINED_READER
+    path = write(tmp_path, "probe", notebook(ROOT_WITHOUT_BWRAP, confined, CONSTANT_PREDICTOR))
     document = json.loads(_grade_as_root_without_bubblewrap(tmp_path, str(path)).stdout)
     assert document["sandbox"] == "rlimits"
     valid = next(test for test in document["tests"] if test["name"] == "The graded function returns valid predictions")
@@ -392,10 +407,16 @@ LEFTOVERS = ("/tmp/recsys-leftover", "/var/tmp/recsys-leftover", "/dev/shm/recsy
 LEFTOVER_WRITER = f"""
 import os
 for path in {LEFTOVERS[:3]!r}:
-    with open(path, "w") as handle:
-        handle.write("for whoever comes next")
-os.makedirs("{LEFTOVERS[3]}/inner")
-open("{LEFTOVERS[3]}/inner/note", "w").close()
+    try:  # Landlock, where the host has it, refuses the first two
+        with open(path, "w") as handle:
+            handle.write("for whoever comes next")
+    except PermissionError:
+        pass
+try:
+    os.makedirs("{LEFTOVERS[3]}/inner")
+    open("{LEFTOVERS[3]}/inner/note", "w").close()
+except PermissionError:
+    pass
 """
 LEFTOVER_READER = f"""
 import os
@@ -405,19 +426,25 @@ LEAKS += [f"{{path}} was left by an earlier kernel" for path in {LEFTOVERS!r} if
 SELF_READER = f"""
 import base64, json, os
 {LEAKS}
+def notebooks(word):  # the notebook's own path, or its class's folder
+    try:
+        return [os.path.join(word, name) for name in os.listdir(word)] if os.path.isdir(word) else [word]
+    except OSError:
+        return []
 READ = []
 for pid in filter(str.isdigit, os.listdir("/proc")):
     try:
         words = open(f"/proc/{{pid}}/cmdline", "rb").read().decode().split("\\0")
     except OSError:
         continue
-    for word in words:
+    for path in [path for word in words for path in notebooks(word)]:
         try:
-            cells = json.load(open(word))["cells"]
-        except (OSError, ValueError, KeyError, TypeError):
+            cells = json.load(open(path))["cells"]
+            READ += [base64.b64decode("".join(cell["source"]).split()[-1]) for cell in cells if cell["cell_type"] == "markdown"]
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
             continue
-        READ += [base64.b64decode(cell["source"].split()[-1]) for cell in cells if cell["cell_type"] == "markdown"]
-print("read", sum(map(len, READ)), "bytes back from the notebook's own file")
+if READ and CONFINED:
+    LEAKS.append(f"read {{sum(map(len, READ))}} bytes back from the notebook's own file")
 """
 
 
@@ -430,7 +457,7 @@ def test_at_rlimits_no_file_outlives_its_kernel_and_the_own_notebook_carries_not
         folder.chmod(0o755)
         write(folder, "a_writer", notebook(LEFTOVER_WRITER, CONSTANT_PREDICTOR.replace("if LEAKS", "if False")))
         write(folder, "b_reader", notebook(LEFTOVER_READER, CONSTANT_PREDICTOR))
-        carrier = notebook(SELF_READER, CONSTANT_PREDICTOR)
+        carrier = notebook(f"CONFINED = {bool(landlock.abi())}\n" + SELF_READER, CONSTANT_PREDICTOR)
         carrier.cells.insert(0, new_markdown_cell("Notes: " + base64.b64encode(os.urandom(9000)).decode()))
         write(folder, "c_self_reader", carrier)
         for path in folder.iterdir():
@@ -443,6 +470,9 @@ def test_at_rlimits_no_file_outlives_its_kernel_and_the_own_notebook_carries_not
     assert "LEAKED" not in valid["output"] and valid["score"] == valid["max_score"], valid["output"]
     assert not [path for path in LEFTOVERS if os.path.lexists(path)]
     assert any(flag.startswith("Cell 1 of 3 (markdown)") for flag in self_reader["flags"]), self_reader["flags"]
+    if landlock.abi():  # the file itself is out of the kernel's reach
+        valid = next(test for test in self_reader["tests"] if test["name"] == "The graded function returns valid predictions")
+        assert "LEAKED" not in valid["output"], valid["output"]
     assert _leftovers() == []
 
 

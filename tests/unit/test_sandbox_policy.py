@@ -19,6 +19,7 @@ LIMITS = Limits(memory_bytes=2 * 2**30, processes=64, file_bytes=2**20, open_fil
 JAIL = ("bwrap", "--unshare-pid")
 JOIN = "echo $$ > /sys/fs/cgroup/recsys-grader/job/cgroup.procs && "
 RLIMITS = ["/usr/bin/prlimit", "--fsize=1048576", "--nofile=128", "--cpu=99", "--core=0"]
+LANDLOCK = ("python", "-I", "-S", "/g/landlock.py", "--read", "/usr", "--write", "/tmp/job/work")
 SETPRIV = ["/usr/bin/setpriv", "--reuid=61007", "--regid=61007", "--clear-groups", "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "--"]
 
 
@@ -41,6 +42,12 @@ def _launch(**given) -> Launch:
          [RLIMITS[0], "--data=2147483648", *RLIMITS[1:], "--nproc=64", "--", *SETPRIV, *KERNEL]),
         ("rlimits", False, {},
          [RLIMITS[0], "--data=2147483648", *RLIMITS[1:], "--nproc=104", "--", *KERNEL]),
+        ("rlimits", True, {"uid": 61007, "cgroup_join": JOIN, "confine": LANDLOCK},  # the host has Landlock
+         ["/bin/sh", "-c", JOIN + 'exec "$@"', "sh", *RLIMITS, "--nproc=64", "--", *LANDLOCK, "--", *SETPRIV, *KERNEL]),
+        ("rlimits", False, {"confine": LANDLOCK},
+         [RLIMITS[0], "--data=2147483648", *RLIMITS[1:], "--nproc=104", "--", *LANDLOCK, "--", *KERNEL]),
+        ("full", True, {"uid": 61007, "jail": JAIL, "cgroup_join": JOIN, "confine": LANDLOCK},  # bubblewrap's view instead
+         ["/bin/sh", "-c", JOIN + 'exec "$@"', "sh", *RLIMITS, "--nproc=64", "--", *JAIL, "--", *SETPRIV, *KERNEL]),
         ("none", True, {}, KERNEL),
         ("none", False, {}, KERNEL),
     ],
@@ -54,6 +61,12 @@ def test_a_root_grader_drops_the_kernels_privileges_under_full_and_rlimits_only(
     assert [key for key, value in dedicated.items() if value] == [("full", True), ("rlimits", True)]
     assert [level for level in LEVELS if policy(level, True).bounded_folders] == ["full", "namespaces", "rlimits"]
     assert not any(policy(level, False).bounded_folders for level in LEVELS if level != "full")
+
+
+def test_landlock_confines_the_kernel_only_where_no_namespace_gives_it_a_view_of_its_own() -> None:
+    assert [level for level in LEVELS if policy(level, True).landlock] == ["rlimits"]
+    assert "Landlock" in policy("rlimits", True).readable
+    assert "every file its uid can read" == policy("none", True).readable
 
 
 def test_what_a_level_needs_is_refused_when_missing() -> None:

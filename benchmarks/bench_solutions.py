@@ -28,8 +28,8 @@ from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
 
 from grader.data import assignment_split, load_dataset
-from grader.parts import get_part
 from grader.instructor.templates import core_tasks
+from grader.parts import get_part
 
 REPO = Path(__file__).resolve().parents[1]
 SCORE_CELL = """

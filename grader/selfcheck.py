@@ -14,9 +14,9 @@ import inspect
 from collections.abc import Mapping
 
 from grader.config import load_config
+from grader.contract import graded_function
 from grader.data.assignment import HiddenRatings, HiddenSequences, next_item_test_set
 from grader.data.interactions import Interactions
-from grader.contract import graded_function
 from grader.metrics import InvalidPredictionsError
 from grader.parts import get_part
 from grader.references import load_references, reference_for

@@ -11,7 +11,6 @@ kernel says (error text included) is only an explanation, never a result.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import time
 from dataclasses import dataclass
@@ -88,7 +87,7 @@ async def _ask(client, part: str, name: str, rows: np.ndarray, num_items: int, d
             return PredictionResult(None, None, timed_out=True)
         try:
             message = await client.get_iopub_msg(timeout=min(remaining, 1.0))
-        except (Empty, asyncio.TimeoutError):
+        except (TimeoutError, Empty):
             if not await client.is_alive():
                 return PredictionResult(None, f"The kernel stopped while {name} was running.")
             continue

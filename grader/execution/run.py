@@ -18,8 +18,8 @@ from typing import Any
 import nbformat
 import numpy as np
 import zmq
-from tqdm import tqdm
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from tqdm import tqdm
 
 from grader.bounds import BOUNDS
 from grader.execution.channels import KernelTrafficError

@@ -62,7 +62,7 @@ def calibrate(solutions: Path, seeds: list[int], options: GradingOptions, output
             for part, metrics in runs.items()
         },
         "environment": {
-            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "grader": __version__,
             "torch": metadata.version("torch"),
             "python": platform.python_version(),

@@ -12,6 +12,7 @@ import pytest
 from grader.batch import grade_batch
 from grader.grading import GradingSession
 from grader.reports.formats import render_gradebook
+
 from sample_notebooks import broken_notebooks, malformed_files, write
 
 pytestmark = pytest.mark.slow

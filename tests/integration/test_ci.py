@@ -17,6 +17,8 @@ import numpy as np
 import pytest
 import yaml
 from click.testing import CliRunner
+from markdown_tables import table_rows
+from workflow_runner import run_github_job, run_gitlab_job, stand_ins
 
 from grader.cli import main
 from grader.config import load_config
@@ -24,9 +26,8 @@ from grader.data import assignment_split, synthetic_interactions
 from grader.instructor.ci import WorkflowSettings, render_workflow
 from grader.instructor.release import torch_pin
 from grader.sandbox import strongest_level
-from markdown_tables import table_rows
+
 from sample_notebooks import HONEST_EXPLICIT, notebook, write
-from workflow_runner import run_github_job, run_gitlab_job, stand_ins
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]

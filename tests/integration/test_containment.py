@@ -31,6 +31,7 @@ from grader.reports.text import render_text
 from grader.sandbox import landlock, strongest_level
 from grader.sandbox.cgroups import CGROUP_ROOT, GROUP_NAME
 from grader.sandbox.uids import FIRST_UID, LOCK_DIR, UID_COUNT
+
 from sample_notebooks import CONSTANT_PREDICTOR, HONEST_EXPLICIT, notebook, write
 from terminal import start_interruptible
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from markdown_tables import table_rows
+
 from sample_notebooks import HONEST_EXPLICIT, notebook, write
 
 pytestmark = pytest.mark.slow

@@ -16,8 +16,8 @@ from grader.checks.result import CheckResult
 from grader.execution.record import CellProblem, ExecutionRecord
 from grader.reports.chart import COLOURS
 from grader.reports.feedback import write_feedback
-from grader.reports.overview import write_overview
 from grader.reports.model import PartReport, SubmissionReport
+from grader.reports.overview import write_overview
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed (apt-get install chromium)")

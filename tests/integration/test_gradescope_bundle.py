@@ -22,6 +22,7 @@ import pytest
 from grader.data import assignment_split, synthetic_interactions
 from grader.data.movielens import DatasetError
 from grader.instructor.gradescope import NO_NOTEBOOK, build_bundle, grade_submission, merge_results
+
 from sample_notebooks import CONSTANT_PREDICTOR, notebook, write
 
 pytestmark = pytest.mark.slow

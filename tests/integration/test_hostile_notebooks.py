@@ -17,6 +17,7 @@ from grader.batch import grade_batch
 from grader.grading import GradingSession
 from grader.reports.formats import render_gradebook
 from grader.sandbox import strongest_level
+
 from sample_notebooks import HONEST_EXPLICIT, hostile_notebooks, notebook, write
 
 pytestmark = [

@@ -11,6 +11,7 @@ import pytest
 
 from grader.grading import GradingSession
 from grader.sandbox import strongest_level
+
 from sample_notebooks import HONEST_EXPLICIT, notebook, write
 
 pytestmark = pytest.mark.slow

@@ -13,6 +13,7 @@ import pytest
 
 from grader.data import synthetic_interactions
 from grader.grading import GradingSession
+
 from sample_notebooks import HONEST_EXPLICIT, notebook, write
 
 pytestmark = pytest.mark.slow

@@ -18,6 +18,7 @@ import pytest
 from grader.baselines import UserItemBiases
 from grader.data import load_dataset, next_item_test_set
 from grader.grading import GradingOptions, GradingSession
+
 from sample_notebooks import HONEST_EXPLICIT, notebook, write
 
 pytestmark = [pytest.mark.movielens, pytest.mark.slow]

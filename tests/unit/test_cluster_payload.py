@@ -7,7 +7,12 @@ from pathlib import Path
 
 from grader.bounds import BOUNDS
 from grader.cluster.payload import (
-    grader_fingerprint, notebook_payload, options_fingerprint, options_payload, recreate_notebook, recreate_options,
+    grader_fingerprint,
+    notebook_payload,
+    options_fingerprint,
+    options_payload,
+    recreate_notebook,
+    recreate_options,
 )
 from grader.grading import GradingOptions
 from grader.sandbox import Limits

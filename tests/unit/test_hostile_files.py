@@ -14,8 +14,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from grader.bounds import BOUNDS
 from grader.batch import batch_paths
+from grader.bounds import BOUNDS
 from grader.cluster.payload import notebook_payload, recreate_notebook
 from grader.execution.record import CellProblem, ExecutionRecord
 from grader.execution.untrusted import printable_path

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import nbformat
 import numpy as np
-
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 

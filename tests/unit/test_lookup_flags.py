@@ -7,7 +7,15 @@ import pytest
 from scipy.stats import binomtest
 
 from grader.integrity.lookup import (
-    P_VALUE, SURPRISE_GAIN, ExcessTest, closer_departures, exact_labels, first_places, lookup_rankings, lookup_ratings, surprise_gain,
+    P_VALUE,
+    SURPRISE_GAIN,
+    ExcessTest,
+    closer_departures,
+    exact_labels,
+    first_places,
+    lookup_rankings,
+    lookup_ratings,
+    surprise_gain,
 )
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from markdown_tables import render, table_rows
 
 from grader.checks.result import CheckResult
 from grader.execution.record import CellProblem, ExecutionRecord
 from grader.reports.markdown import render_markdown
 from grader.reports.model import PartReport, SubmissionReport
 from grader.reports.passmark import PassMark
-from markdown_tables import render, table_rows
 
 HOSTILE = (
     "NameError: x | <script>alert(1)</script> [click](http://evil.example) ![img](http://evil.example/i.png) **bold** "

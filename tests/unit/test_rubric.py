@@ -13,9 +13,9 @@ from grader.checks.context import CheckContext
 from grader.checks.plugin import run_checks
 from grader.config import BASELINES as CONFIGURED_BASELINES
 from grader.config import ConfigError, load_config
+from grader.contract import missing_function_message
 from grader.data import Interactions
 from grader.data.assignment import HiddenRatings
-from grader.contract import missing_function_message
 from grader.execution.record import CellProblem, ExecutionRecord
 from grader.parts import REGISTRY
 

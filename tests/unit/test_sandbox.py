@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.sandbox.limits import usable_cores
 from grader.sandbox import levels
+from grader.sandbox.limits import Limits, usable_cores
 from grader.sandbox.uids import _is_zombie, remove_files_of_uid
-from grader.sandbox.limits import Limits
 
 
 @pytest.mark.parametrize("available", ["namespaces", "rlimits", "none"])

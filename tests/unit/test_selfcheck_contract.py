@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from grader import selfcheck
-from grader.data import random_train_test_split, user_based_train_test_split
 from grader.contract import answer_batch, graded_function, missing_function_message
+from grader.data import random_train_test_split, user_based_train_test_split
 from grader.metrics import InvalidPredictionsError
 
 PAIRS = np.array([[1, 2], [3, 4], [5, 6]], dtype=np.int64)

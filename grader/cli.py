@@ -20,7 +20,7 @@ from grader.cluster.command import worker as cluster_worker
 from grader.config import ConfigError, new_split_seed
 from grader.data.assignment import GRADING_DATASETS, PARTS
 from grader.data.movielens import DatasetError
-from grader.fingerprints import TEMPLATE_FILE, write_template_fingerprints
+from grader.fingerprints import TEMPLATE_FILE, write_template_runs
 from grader.grading import GradingOptions, GradingSession
 from grader.identity import grade_identity
 from grader.instructor.ci import ci
@@ -267,7 +267,7 @@ def templates(solutions: Path, assignment: Path, template_runs: Path) -> None:
         written = generate_templates(solutions, assignment)
     except TemplateError as error:
         raise click.ClickException(str(error)) from None
-    write_template_fingerprints(written, template_runs)
+    write_template_runs(written, template_runs)
     for path in [*written, template_runs]:
         click.echo(f"wrote {path}")
 

@@ -34,6 +34,9 @@ K = 16
 """Tokens per hashed run: about a line of code (shorter runs are common to independent code)."""
 W = 8
 """Hashes per window: a shared run of W + K - 1 = 23 tokens always gives a shared fingerprint."""
+CODE_CHARS = 2**20
+"""Code fingerprinted per notebook at most (a homework has about 30,000 characters): a notebook
+of 50 MiB of code costs the grading process no more."""
 TEMPLATE_FILE = "template_runs.json"
 """The handout's run hashes, in ``grader.datafiles`` (written by ``grader templates``)."""
 _DROPPED = {tokenize.COMMENT, tokenize.NL, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER, tokenize.ENCODING}
@@ -122,8 +125,13 @@ def _stream(sources: Iterable[str]) -> list[str]:
 
 
 def code_cells(notebook: nbformat.NotebookNode) -> list[str]:
-    """The sources of a notebook's code cells, in order."""
-    return [cell.source for cell in notebook.cells if cell.cell_type == "code" and isinstance(cell.source, str)]
+    """The sources of a notebook's code cells, in order, up to ``CODE_CHARS`` in all."""
+    sources, left = [], CODE_CHARS
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and isinstance(cell.source, str) and left > 0:
+            sources.append(cell.source[:left])
+            left -= len(cell.source)
+    return sources
 
 
 @cache
@@ -140,7 +148,7 @@ def code_fingerprints(notebook: nbformat.NotebookNode) -> list[int]:
     return sorted(winnow(run_hashes(_stream(code_cells(notebook)))) - template_runs())
 
 
-def write_template_fingerprints(templates: Iterable[Path], target: Path) -> None:
+def write_template_runs(templates: Iterable[Path], target: Path) -> None:
     """Record the run hashes of the template notebooks, by part, in ``target``: ``data/`` is the
     package's data once installed, where an installed grader finds it (``grader templates``)."""
     notebooks = sorted((nbformat.read(path, as_version=4) for path in templates), key=lambda notebook: notebook.metadata["grader"]["part"])

@@ -24,8 +24,8 @@ from grader.data import Interactions
 from grader.data.anonymisation import Anonymisation
 from grader.data.assignment import PARTS, PUBLIC_DATA_ENV, AssignmentSplit, assignment_split, load_dataset, stage_public
 from grader.execution.record import ExecutionRecord
-from grader.fingerprints import code_fingerprints
 from grader.execution.run import ExecutionLimits, PredictionRequest, execute_notebook
+from grader.fingerprints import code_fingerprints
 from grader.integrity.literals import embedded_data
 from grader.integrity.plausibility import implausible_result
 from grader.metrics import InvalidPredictionsError

@@ -41,7 +41,7 @@ CODE_THRESHOLD = 0.5
 (independent honest notebooks on the template: at most 0.19, see the README)."""
 MIN_FINGERPRINTS = 20
 """Fingerprints of its own a submission needs for its code to be compared (a provided baseline
-handed in has about 10, a homework 130 or more)."""
+handed in has 6 to 8, a homework about 130 or more)."""
 COMMON_SHARE, COMMON_FLOOR = 0.1, 10
 """A fingerprint held by more than this share of the class (and more than the floor) is common idiom."""
 BLOCK = 512

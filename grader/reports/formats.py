@@ -132,7 +132,7 @@ def render_gradebook(reports: list[SubmissionReport]) -> str:
 
 
 def render_similarity(reports: list[SubmissionReport], pairs: list[SimilarPair]) -> str:
-    """``similarity.csv``: one row per reported pair of ``reports``, with its figure and what it means."""
+    """``similarity.csv``: one row per reported pair of ``reports``, with both figures and what they mean."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["part", "first", "second", "disagreement", "evidence", "code_similarity"])

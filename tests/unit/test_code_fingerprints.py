@@ -17,7 +17,7 @@ from nbformat.v4 import new_code_cell
 
 from grader.checks.result import CheckResult
 from grader.execution.record import ExecutionRecord
-from grader.fingerprints import TEMPLATE_FILE, code_fingerprints, write_template_fingerprints
+from grader.fingerprints import TEMPLATE_FILE, code_fingerprints, write_template_runs
 from grader.instructor.templates import core_tasks
 from grader.reports.model import PartReport, SubmissionReport
 from grader.similarity import CODE_THRESHOLD, COMMON_FLOOR, COMMON_SHARE, MIN_FINGERPRINTS, code_index, code_similarity, mark_similar, similar_pairs
@@ -82,7 +82,7 @@ def test_the_template_and_a_provided_baseline_are_no_code_of_ones_own() -> None:
 
 
 def test_the_recorded_template_runs_are_the_templates(tmp_path: Path) -> None:
-    write_template_fingerprints(TEMPLATES.values(), tmp_path / TEMPLATE_FILE)
+    write_template_runs(TEMPLATES.values(), tmp_path / TEMPLATE_FILE)
     assert (tmp_path / TEMPLATE_FILE).read_text() == (REPO / "data" / TEMPLATE_FILE).read_text(), f"data/{TEMPLATE_FILE} is stale: run `grader templates`"
 
 

@@ -20,6 +20,7 @@ from grader.cluster.command import worker as cluster_worker
 from grader.config import ConfigError, new_split_seed
 from grader.data.assignment import GRADING_DATASETS, PARTS
 from grader.data.movielens import DatasetError
+from grader.fingerprints import TEMPLATE_FILE, write_template_runs
 from grader.grading import GradingOptions, GradingSession
 from grader.identity import grade_identity
 from grader.instructor.ci import ci
@@ -257,15 +258,19 @@ main.add_command(cluster_worker)
 @main.command()
 @click.option("--solutions", type=click.Path(exists=True, file_okay=False, path_type=Path), default="solutions", show_default=True)
 @click.option("--assignment", type=click.Path(file_okay=False, path_type=Path), default="assignment", show_default=True)
-def templates(solutions: Path, assignment: Path) -> None:
-    """Regenerate the student templates from the solution notebooks."""
+@click.option("--template-runs", type=click.Path(dir_okay=False, path_type=Path), default=f"data/{TEMPLATE_FILE}", show_default=True,
+              help="Where the templates' code run hashes go (left out of every submission's fingerprints, see Similar submissions).")
+def templates(solutions: Path, assignment: Path, template_runs: Path) -> None:
+    """Regenerate the student templates from the solution notebooks, and their code fingerprints."""
     from grader.instructor.templates import TemplateError, generate_templates
 
     try:
-        for path in generate_templates(solutions, assignment):
-            click.echo(f"wrote {path}")
+        written = generate_templates(solutions, assignment)
     except TemplateError as error:
         raise click.ClickException(str(error)) from None
+    write_template_runs(written, template_runs)
+    for path in [*written, template_runs]:
+        click.echo(f"wrote {path}")
 
 
 @main.command()

@@ -25,6 +25,7 @@ from grader.data.anonymisation import Anonymisation
 from grader.data.assignment import PARTS, PUBLIC_DATA_ENV, AssignmentSplit, assignment_split, load_dataset, stage_public
 from grader.execution.record import ExecutionRecord
 from grader.execution.run import ExecutionLimits, PredictionRequest, execute_notebook
+from grader.fingerprints import code_fingerprints
 from grader.integrity.literals import embedded_data
 from grader.integrity.plausibility import implausible_result
 from grader.metrics import InvalidPredictionsError
@@ -207,12 +208,13 @@ class GradingSession:
             return report
         report.notes += submission.notes
         flags = embedded_data(submission.notebook, self.config.embedded_data)
+        fingerprints = code_fingerprints(submission.notebook)
         for part in submission.parts:
-            report.parts.append(self._grade_part(submission.notebook, part, flags))
+            report.parts.append(self._grade_part(submission.notebook, part, flags, fingerprints))
         report.seconds = time.monotonic() - started
         return report
 
-    def _grade_part(self, notebook, part: str, flags: list[str]) -> PartReport:
+    def _grade_part(self, notebook, part: str, flags: list[str], fingerprints: list[int]) -> PartReport:
         split = self.split(part)
         hidden = split.hidden
         staged = self.staged_public(part)
@@ -256,7 +258,7 @@ class GradingSession:
             reference=None if reference is None else {"mean": reference.mean, "std": reference.std},
             target=target, metric=self.config.parts[part].metric, execution=record,
             prediction_error=error, peak_memory=peak, notes=notes, flags=part_flags,
-            sketch=None if predictions is None else self.sketch(part, predictions),
+            sketch=None if predictions is None else self.sketch(part, predictions), fingerprints=fingerprints,
             flags_accepted=bool(part_flags) and self.options.accept_flagged, reference_metrics=self.reference_metrics(part),
         )
 

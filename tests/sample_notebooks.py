@@ -24,6 +24,30 @@ def predict_ratings(user_ids, item_ids):
     return np.clip(model.predict_ratings(user_ids, item_ids), 1, 5)
 """
 
+FACTORISATION = """
+import numpy as np
+from grader.data import load_public
+
+SEED, EPOCHS = {seed}, {epochs}
+data = load_public("explicit")
+rng = np.random.default_rng(SEED)
+users, items, ratings = data.user_ids, data.item_ids, data.ratings.astype(float)
+mean = ratings.mean()
+P = rng.normal(0, 0.1, (data.num_users, 8))
+Q = rng.normal(0, 0.1, (data.num_items, 8))
+for epoch in range(EPOCHS):
+    error = mean + (P[users] * Q[items]).sum(1) - ratings
+    grad_p, grad_q = np.zeros_like(P), np.zeros_like(Q)
+    np.add.at(grad_p, users, error[:, None] * Q[items])
+    np.add.at(grad_q, items, error[:, None] * P[users])
+    P -= 0.1 * (grad_p / np.bincount(users, minlength=len(P)).clip(1)[:, None] + 0.02 * P)
+    Q -= 0.1 * (grad_q / np.bincount(items, minlength=len(Q)).clip(1)[:, None] + 0.02 * Q)
+
+def predict_ratings(user_ids, item_ids):
+    return np.clip(mean + (P[user_ids] * Q[item_ids]).sum(1), 1, 5)
+"""
+"""A small model of one's own (format it with a seed and an epoch count): copies of it are found by their code."""
+
 CONSTANT_PREDICTOR = """
 import numpy as np
 

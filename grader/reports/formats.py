@@ -123,7 +123,7 @@ def render_gradebook(reports: list[SubmissionReport]) -> str:
             "max_score": report.max_score,
             **{key: "" if metrics[key] is None else f"{metrics[key]:.6f}" for key in METRIC_KEYS},
             "flagged": " | ".join(report.flags) if report.flagged else "",
-            "similar_to": ";".join(dict.fromkeys(other["path"] for other in report.similar_to)),
+            "similar_to": ";".join(dict.fromkeys(_similar_cell(other) for other in report.similar_to)),
             "error": report.error or "",
             "sandbox": report.sandbox,
             "seconds": f"{report.seconds:.1f}",
@@ -132,11 +132,19 @@ def render_gradebook(reports: list[SubmissionReport]) -> str:
 
 
 def render_similarity(reports: list[SubmissionReport], pairs: list[SimilarPair]) -> str:
-    """``similarity.csv``: one row per reported pair of ``reports``, with its figure and what it means."""
+    """``similarity.csv``: one row per reported pair of ``reports``, with both figures and what they mean."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["part", "first", "second", "disagreement", "evidence"])
+    writer.writerow(["part", "first", "second", "disagreement", "evidence", "code_similarity"])
     for pair in pairs:
         first, second = reports[pair.first].path_in_batch, reports[pair.second].path_in_batch
-        writer.writerow([pair.part, _cell(first), _cell(second), f"{pair.disagreement:.6f}", pair.evidence()])
+        disagreement, code = ("" if value is None else f"{value:.{digits}f}" for value, digits in ((pair.disagreement, 6), (pair.code, 4)))
+        writer.writerow([pair.part, _cell(first), _cell(second), disagreement, pair.evidence(), code])
     return buffer.getvalue()
+
+
+def _similar_cell(other: dict) -> str:
+    """One other submission in a gradebook's ``similar_to``: its path and both figures."""
+    code, disagreement = other.get("code_similarity"), other.get("disagreement")
+    figures = f"code {'-' if code is None else f'{code:.2f}'}, disagreement {'-' if disagreement is None else f'{disagreement:.4f}'}"
+    return f"{other['path']} ({figures})"

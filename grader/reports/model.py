@@ -34,6 +34,7 @@ class PartReport:
     flags_accepted: bool = False  # graded normally after review (--accept-flagged)
     reference_metrics: dict[str, float] = field(default_factory=dict)  # the reference's mean of every metric calibrated
     sketch: dict | None = None  # a sample of the answers, to compare submissions (grader.similarity); never shown
+    fingerprints: list[int] = field(default_factory=list)  # of the code the student wrote, to compare submissions (grader.fingerprints); never shown
 
     def reference_value(self, metric: str) -> float | None:
         """The calibrated reference's mean of ``metric``, or None when unknown."""
@@ -80,7 +81,7 @@ class SubmissionReport:
     seconds: float = 0.0
     warning: str | None = None
     path_in_batch: str = ""  # the submission's path relative to the batch root (its file name by default)
-    similar_to: list[dict] = field(default_factory=list)  # submissions of the batch that answer alike (grader.similarity)
+    similar_to: list[dict] = field(default_factory=list)  # submissions of the batch that answer alike or share code (grader.similarity)
 
     def __post_init__(self) -> None:
         self.submission = printable_path(self.submission)  # file names are the submission's: no escapes, valid UTF-8

@@ -19,6 +19,8 @@ CHECK = (
     "from grader.sandbox.bubblewrap import python_paths\n"
     "assert grader.references.load_references()['datasets'], 'no references'\n"
     "assert movielens_facts()['num_ratings'] == 100000\n"
+    "from grader.fingerprints import template_runs\n"
+    "assert len(template_runs()) > 1000, 'no template runs'\n"
     "from grader.instructor.release import fill_kit\n"
     "assert 'gradescope-run' in fill_kit('run_autograder', {'options': ''}), 'no kit files'\n"
     "assert any((grader.datafiles.__path__[0] + '/').startswith(p + '/') for p in python_paths()), 'data not bound'\n"

@@ -120,10 +120,11 @@ def test_hostile_file_names_and_links_get_rows_and_break_no_output(honest: Path,
 def test_instructor_template_command(tmp_path: Path) -> None:
     repo = Path(__file__).resolve().parents[2]
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "grader"), "templates", "--solutions", str(repo / "solutions"), "--assignment", str(tmp_path)],
+        [str(Path(sys.executable).parent / "grader"), "templates", "--solutions", str(repo / "solutions"), "--assignment", str(tmp_path), "--template-runs", str(tmp_path / "runs.json")],
         capture_output=True, text=True, timeout=60,
     )
-    assert result.returncode == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["explicit_feedback.ipynb", "implicit_sequence.ipynb"]
+    assert result.returncode == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["explicit_feedback.ipynb", "implicit_sequence.ipynb", "runs.json"]
+    assert (tmp_path / "runs.json").read_text() == (repo / "data" / "template_runs.json").read_text()
 
 
 def test_instructor_sandbox_command_shows_level_and_limits() -> None:

@@ -18,7 +18,7 @@ import pytest
 
 from grader.cluster import ALLOWED_FAILURES, GRADING_SLOT, SCHEDULER_CONFIG
 from grader.sandbox import strongest_level
-from sample_notebooks import CONSTANT_PREDICTOR, HONEST_EXPLICIT, broken_notebooks, notebook, write
+from sample_notebooks import CONSTANT_PREDICTOR, FACTORISATION, HONEST_EXPLICIT, broken_notebooks, notebook, write
 from terminal import start_interruptible
 
 distributed = pytest.importorskip("distributed")
@@ -100,7 +100,8 @@ def cluster():
 @pytest.fixture(scope="module")
 def the_class(tmp_path_factory) -> tuple[Path, list[str]]:
     """Honest, broken and (under full isolation) hostile notebooks, malformed files, a notebook of
-    both parts, and a path that does not exist; the arguments that grade them."""
+    both parts, a copy retrained under another seed, and a path that does not exist; the
+    arguments that grade them."""
     folder = tmp_path_factory.mktemp("cluster")
     submissions = folder / "class"
     (submissions / "alice").mkdir(parents=True)
@@ -110,6 +111,8 @@ def the_class(tmp_path_factory) -> tuple[Path, list[str]]:
         write(submissions, name, broken[name])
     write(submissions, "embedded_data", notebook(f"blob = {'7' * 12_000!r}", HONEST_EXPLICIT))
     write(submissions, "both_parts", notebook(HONEST_EXPLICIT, PREDICT_NEXT, part=None))
+    write(submissions, "original", notebook(FACTORISATION.format(seed=0, epochs=10)))
+    write(submissions, "retrained_copy", notebook(FACTORISATION.format(seed=1, epochs=9)))
     (submissions / "empty.ipynb").write_bytes(b"")
     (submissions / "binary.ipynb").write_bytes(bytes(range(256)) * 8)
     (submissions / "a_folder.ipynb").mkdir()
@@ -155,6 +158,8 @@ def test_the_cluster_writes_the_local_batchs_gradebook(both) -> None:
     assert by_file["submission.ipynb"]["sandbox"] == strongest_level()
     assert "does not exist" in by_file["missing.ipynb"]["error"] and "is a folder" in by_file["a_folder.ipynb"]["error"]
     assert by_file["embedded_data.ipynb"]["flagged"] and [row["part"] for row in remote["rows"] if row["file"].endswith("both_parts.ipynb")] == ["explicit", "sequence"]
+    assert by_file["original.ipynb"]["similar_to"].startswith("retrained_copy.ipynb (code 1.00, disagreement ")  # its code, from a worker
+    assert [row["file"] for row in remote["rows"] if row["similar_to"]] == [row["file"] for row in remote["rows"] if "original" in row["file"] or "copy" in row["file"]]
 
 
 @pytest.mark.skipif(not FULL, reason="hostile notebooks are only run under full isolation (root, bubblewrap, cgroups)")

@@ -57,7 +57,7 @@ def test_both_rows_name_each_other_and_the_csv_lists_the_pair_once() -> None:
     pairs = mark_similar(reports)
     assert [other["path"] for other in reports[0].similar_to] == ["bob.ipynb"] and reports[2].similar_to == []
     assert "'=alice.ipynb,bob.ipynb" in render_similarity(reports, pairs).splitlines()[1]
-    assert ",bob.ipynb," in render_gradebook(reports).splitlines()[1]
+    assert ',"bob.ipynb (code -, disagreement 0.0000)",' in render_gradebook(reports).splitlines()[1]
 
 
 def test_the_sketched_rows_are_fixed_by_the_seed_and_a_baseline_is_recognised() -> None:

@@ -54,6 +54,7 @@ from grader.similarity import CODE_THRESHOLD, THRESHOLDS, code_index, code_simil
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 from honest_code import honest_notebooks  # noqa: E402  (the calibration notebooks live beside the tests)
+
 SECRET = 271828182845904523536028747135266249775
 
 

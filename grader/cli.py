@@ -27,15 +27,15 @@ from grader.instructor.ci import ci
 from grader.instructor.gradescope import gradescope_bundle, gradescope_run
 from grader.instructor.handout import handout
 from grader.reports.files import write_atomically
+from grader.reports.formats import render_gradebook, render_gradescope, render_json, render_junit, render_similarity
 from grader.reports.journal import Journal, JournalError, journal_path
 from grader.reports.lms import SYSTEMS, RosterError, export_grades
-from grader.reports.formats import render_gradebook, render_gradescope, render_json, render_junit, render_similarity
 from grader.reports.markdown import render_markdown
 from grader.reports.passmark import PassMark, PassMarkType
 from grader.reports.text import render_text
 from grader.sandbox import GUARANTEES, MODES, Limits, SandboxUnavailable, strongest_level
-from grader.sandbox.policy import explain as explain_policies
 from grader.sandbox.levels import landlock_note
+from grader.sandbox.policy import explain as explain_policies
 from grader.similarity import mark_similar
 
 EXIT_GRADED, EXIT_INTERNAL, EXIT_USAGE, EXIT_UNREADABLE, EXIT_BELOW_PASS_MARK, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130

@@ -7,7 +7,6 @@ notebooks with them.
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from dataclasses import dataclass, field, replace

@@ -18,6 +18,7 @@ import pytest
 
 from grader.cluster import ALLOWED_FAILURES, GRADING_SLOT, SCHEDULER_CONFIG
 from grader.sandbox import strongest_level
+
 from sample_notebooks import CONSTANT_PREDICTOR, FACTORISATION, HONEST_EXPLICIT, broken_notebooks, notebook, write
 from terminal import start_interruptible
 

@@ -21,6 +21,7 @@ from grader.fingerprints import TEMPLATE_FILE, code_fingerprints, write_template
 from grader.instructor.templates import core_tasks
 from grader.reports.model import PartReport, SubmissionReport
 from grader.similarity import CODE_THRESHOLD, COMMON_FLOOR, COMMON_SHARE, MIN_FINGERPRINTS, code_index, code_similarity, mark_similar, similar_pairs
+
 from honest_code import REPO, TEMPLATES, fill_template, honest_notebooks
 
 RENAMES = {"mf": "factoriser", "loader": "batches", "adagrad": "optimiser_a", "best_valid": "lowest", "patience": "strikes",

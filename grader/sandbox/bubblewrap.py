@@ -19,6 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 
 WORKDIR = "/submission"
+SYSTEM_FOLDERS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
+"""Folders of / beside /usr that programs need (often links into /usr)."""
 ETC_FILES = (
     "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "fonts", "mime.types",
     "nsswitch.conf", "ssl", "alternatives", "matplotlibrc",
@@ -75,7 +77,7 @@ def _ancestors(paths: list[str]) -> list[str]:
 
 def _system_binds() -> list[str]:
     args = ["--ro-bind", "/usr", "/usr"]
-    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+    for name in SYSTEM_FOLDERS:
         path = Path("/") / name
         if path.is_symlink():
             args += ["--symlink", str(path.readlink()), str(path)]

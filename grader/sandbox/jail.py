@@ -26,7 +26,7 @@ from pathlib import Path
 
 from grader.bounds import BOUNDS
 from grader.sandbox import landlock
-from grader.sandbox.bubblewrap import ETC_FILES, WORKDIR, bwrap_args, python_paths
+from grader.sandbox.bubblewrap import ETC_FILES, SYSTEM_FOLDERS, WORKDIR, bwrap_args, python_paths
 from grader.sandbox.cgroups import GROUP_NAME, KernelCgroup
 from grader.sandbox.limits import Limits
 from grader.sandbox.mounts import mount_tmpfs, unmount
@@ -232,10 +232,10 @@ class KernelSandbox:
     def _landlock_wrapper(self) -> list[str]:
         """Landlock's allowlist for a kernel without a filesystem view of its own: what bubblewrap
         would show it (the system's folders, Python's, the public data) to read, its folders to write."""
-        system = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/sys"]
+        system = ["/usr", *(f"/{name}" for name in SYSTEM_FOLDERS), "/proc", "/sys"]
         etc = [f"/etc/{name}" for name in (*ETC_FILES, "passwd", "group")]
         read = [*system, *etc, *python_paths(), str(self.job_dir / "public")]
-        write = [self.workdir, str(self.runtime_dir), "/dev", *(str(self.writable[name]) for name in ("tmp",) if name in self.writable)]
+        write = [self.workdir, str(self.runtime_dir), "/dev", *([str(self.writable["tmp"])] if "tmp" in self.writable else [])]
         return landlock.wrapper(sys.executable, read, write)
 
     # --- after the run --------------------------------------------------------------------------

@@ -6,7 +6,7 @@ on LocalClusters on loopback of 1 and 2 worker processes (one grading slot each)
 first batch includes each worker building its grading session; a second batch on the same
 cluster shows the warm cost. Reported: wall times, throughput, speed-ups, and the per-notebook
 scheduling overhead of the cluster path against --jobs 2 (target: within 10%), plus the
-scheduler's round trip per task, from which larger clusters are extrapolated (see the README).
+scheduler's round trip per task, from which larger clusters are extrapolated (see docs/cluster.md).
 
 Usage: python benchmarks/bench_cluster.py [--class-size 8] [--seconds 3]
 """

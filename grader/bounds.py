@@ -3,8 +3,8 @@
 :class:`~grader.sandbox.limits.Limits` holds the kernel's resource limits (memory, processes,
 files, CPU); :data:`BOUNDS` holds the rest: the default time limits, what a kernel may send and
 print, and the fixed sizes of the folders the grader makes. The grading options, the command
-line and the modules that enforce them read their values here, and the README's Limits table is
-:func:`limits_table` (a test keeps them equal; print it with
+line and the modules that enforce them read their values here, and the Limits table of
+docs/limits.md is :func:`limits_table` (a test keeps them equal; print it with
 ``python -c "from grader.bounds import limits_table; from grader.sandbox import Limits; print(limits_table(Limits()))"``).
 """
 
@@ -65,7 +65,7 @@ def _size(size: int) -> str:
 
 
 def limits_table(limits: Limits, bounds: Bounds = BOUNDS) -> str:
-    """The README's Limits table (Markdown) of ``limits`` (the kernel's defaults) and ``bounds``."""
+    """The Limits table of docs/limits.md (Markdown) of ``limits`` (the kernel's defaults) and ``bounds``."""
     rows = [
         ("whole notebook", f"{bounds.notebook_seconds:g} s", "`--timeout`"),
         ("one cell", "the notebook's bound", "`--cell-timeout`"),

@@ -4,7 +4,7 @@ independent work, for a person to review (never penalised).
 Two honestly and independently trained models never give the same answers on data neither has
 seen: the solutions and their core tasks trained under other seeds disagree by an RMSE of 0.10
 to 0.25 star between their Part 1 ratings, and their Part 2 top-10 items differ on 87% to 99%
-of the rows (``benchmarks/bench_similarity.py --honest``; the README's "Similar submissions").
+of the rows (``benchmarks/bench_similarity.py --honest``; "Similar submissions" in docs/formats.md).
 A copied notebook, renamed and re-indented or not, gives the same answers to the last digit.
 The grading process keeps a *sketch* of each submission's answers (a fixed sample of hidden
 rows, :meth:`Part.sketch`), which travels with the report to journals and cluster clients;
@@ -35,10 +35,10 @@ from grader.reports.model import SubmissionReport
 
 THRESHOLDS = {"explicit": 0.02, "sequence": 0.05}
 """Disagreement below which two submissions are reported: 0.02 star RMSE between their ratings,
-top-10 sets that differ on fewer than 5% of the rows (see the README for honest work's figures)."""
+top-10 sets that differ on fewer than 5% of the rows (see docs/formats.md for honest work's figures)."""
 CODE_THRESHOLD = 0.5
 """Code similarity from which two submissions are reported: half the smaller one's fingerprints
-(independent honest notebooks on the template: at most 0.19, see the README)."""
+(independent honest notebooks on the template: at most 0.19, see docs/formats.md)."""
 MIN_FINGERPRINTS = 20
 """Fingerprints of its own a submission needs for its code to be compared (a provided baseline
 handed in has 6 to 8, a homework about 130 or more)."""

@@ -143,7 +143,7 @@ class ClusterGrading:
         weak = sorted(f"{address} ({level})" for address, (level, _) in self._workers.items() if level != "full")
         if not weak:
             return None
-        return f"WARNING: graded by workers with sandbox levels below full isolation: {', '.join(weak)}. See the README's cluster section."
+        return f"WARNING: graded by workers with sandbox levels below full isolation: {', '.join(weak)}. See docs/cluster.md."
 
     def prepare(self) -> None:
         """Say where the batch is graded, where to watch it, and whether workers are there yet

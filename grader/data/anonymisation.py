@@ -12,7 +12,7 @@ a regrade is identical):
 - the hidden inputs are sent in a secret order, and the answers are put back by the grader.
 
 A lookup table built from the public files is useless inside the grader: an attacker would have
-to de-anonymise the data first (see the README's security model for what that takes).
+to de-anonymise the data first (see docs/security.md for what that takes).
 """
 
 from __future__ import annotations

@@ -70,7 +70,7 @@ def choose_level(mode: str) -> tuple[str, str | None]:
         )
     return level, (
         f"WARNING: sandbox level '{level}', below full isolation: {GUARANTEES[level]}. "
-        f"{landlock_note() + ' ' if level == 'rlimits' else ''}{_missing()}See the README's security model; use --sandbox strict for official grading."
+        f"{landlock_note() + ' ' if level == 'rlimits' else ''}{_missing()}See docs/security.md; use --sandbox strict for official grading."
     )
 
 

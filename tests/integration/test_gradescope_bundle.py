@@ -3,7 +3,7 @@ temporary root named by AUTOGRADER_ROOT), setup.sh's Python steps run offline, t
 run_autograder grades the submission into results.json, valid against Gradescope's schema.
 
 Like Gradescope's container, the test's allows no namespaces (a bubblewrap that cannot start),
-so the grade is made at the sandbox level the README promises there: rlimits."""
+so the grade is made at the sandbox level docs/ci-and-gradescope.md promises there: rlimits."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Bounds have one home: the options, the command line and the README's Limits table agree with
-grader/bounds.py and the kernel's Limits."""
+"""Bounds have one home: the options, the command line and the Limits table of docs/limits.md
+agree with grader/bounds.py and the kernel's Limits."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from grader.grading import GradingOptions
 from grader.instructor.gradescope import gradescope_bundle, gradescope_run
 from grader.sandbox import Limits
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+LIMITS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "limits.md"
 
 
-def test_the_readme_limits_table_is_generated_from_the_bounds() -> None:
-    assert limits_table(Limits()) in README.read_text(), "regenerate the README's Limits table: see grader/bounds.py"
+def test_the_limits_table_is_generated_from_the_bounds() -> None:
+    assert limits_table(Limits()) in LIMITS_PAGE.read_text(), "regenerate the Limits table of docs/limits.md: see grader/bounds.py"
 
 
 def test_the_command_line_defaults_are_the_bounds() -> None:

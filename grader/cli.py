@@ -21,6 +21,7 @@ from grader.config import ConfigError, new_split_seed
 from grader.data.assignment import GRADING_DATASETS, PARTS
 from grader.data.movielens import DatasetError
 from grader.fingerprints import TEMPLATE_FILE, write_template_runs
+from grader.forkserver import start_server
 from grader.grading import GradingOptions, GradingSession
 from grader.identity import grade_identity
 from grader.instructor.ci import ci
@@ -120,6 +121,8 @@ def grade(paths, part, split_seed, output_format, output, data_dir, dataset, dev
     Each notebook runs in a fresh sandboxed kernel; its graded function is called on data it
     never saw, and the hidden checks score the results.
     """
+    if not scheduler:
+        start_server()  # grading processes' fork server: it imports the grader while the session is prepared
     _hide_library_warnings(in_workers=True)
     _hide_split_seed_from_the_command_line()
     limits = Limits(

@@ -2,8 +2,9 @@
 the process that talks to its kernel (a flood of messages that exhausts its memory, a crash)
 reaches the batch, another submission, or the machine.
 
-The supervisor (the ``grade`` process) forks one grading process per submission from a prepared
-:class:`~grader.grading.GradingSession`. The grading process gets a memory bound of its own (a
+The supervisor (the ``grade`` process) starts one grading process per submission from a prepared
+:class:`~grader.grading.GradingSession`, by the fork server of :mod:`grader.forkserver` (never a
+fork of itself, which may run threads). The grading process gets a memory bound of its own (a
 cgroup as root, else an rlimit), its own mounts (as root), a uid leased by the supervisor for its
 kernels, and a cgroup folder for them. It sends its report back as JSON on a pipe. Whatever
 happens to it, the supervisor writes that submission's report (with the reason when there is
@@ -12,7 +13,7 @@ processes and keyrings, its folders. A supervisor that is killed takes its gradi
 with it, and the next supervisor on the machine removes what their jobs left.
 
 Supervisors may run in several threads of one process (a cluster worker's grading slots, see
-:mod:`grader.cluster.tasks`), each forking its own grading processes.
+:mod:`grader.cluster.tasks`), each starting its own grading processes.
 """
 
 from __future__ import annotations
@@ -21,18 +22,19 @@ import ctypes
 import itertools
 import json
 import os
+import pickle
 import resource
 import select
 import shutil
 import signal
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.bounds import BOUNDS
+from grader.forkserver import ForkedProcess, start_process, start_server
 from grader.grading import GradingSession
 from grader.reports.model import SubmissionReport
 from grader.sandbox.cgroups import CGROUP_ROOT, GROUP_NAME, KernelCgroup, remove_tree
@@ -41,15 +43,12 @@ from grader.sandbox.policy import policy
 from grader.sandbox.uids import UidLease, clear_uid
 from grader.tempfolders import make_temp_folder, process_alive, remove_folders_of_dead_processes
 
-PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
+PR_SET_DUMPABLE = 4
 # Supervisors' folders are recsys-grader-run-<pid>-<random> (grader.tempfolders); their jobs'
 # cgroups are recsys-grader/job-<pid>-<number>.
 _JOB_NUMBERS = itertools.count(1)
 """Numbers the jobs of this process, so that supervisors in several threads (a cluster worker's
 grading slots) never share a job's folder or cgroup."""
-_FORKING = threading.Lock()
-"""Held from a job's pipe to its fork, so that no grading process inherits the writing end of
-another job's pipe (which would hide that job's end until this one's)."""
 
 
 @dataclass
@@ -60,6 +59,7 @@ class GradingJob:
     folder: Path
     cgroup_parent: str
     lease: UidLease | None
+    process: ForkedProcess | None = None
     pid: int = 0
     reader: int = -1
     started: float = 0.0
@@ -73,6 +73,22 @@ class GradingJob:
         """The uid leased for this job's kernels, if any."""
         return None if self.lease is None else self.lease.uid
 
+    def placement(self) -> JobPlacement:
+        """What the grading process needs of this job."""
+        return JobPlacement(self.path, self.folder, self.cgroup_parent, self.uid, self.grader_group)
+
+
+@dataclass(frozen=True)
+class JobPlacement:
+    """The part of a :class:`GradingJob` its grading process is sent: the notebook, the job's
+    folder, where its cgroups go, the uid leased for its kernels and its own cgroup."""
+
+    path: Path
+    folder: Path
+    cgroup_parent: str
+    uid: int | None
+    grader_group: KernelCgroup | None
+
 
 class Supervisor:
     """Starts grading processes and turns whatever they end with into reports.
@@ -80,13 +96,16 @@ class Supervisor:
     Parameters
     ----------
     session:
-        A session whose shared data is prepared (:meth:`GradingSession.prepare`) before forking.
+        A session whose shared data is prepared (:meth:`GradingSession.prepare`): it is sent to
+        every grading process as it is now, pickled once.
     root:
         Folder for the jobs' folders (a fresh temporary one by default).
     """
 
     def __init__(self, session: GradingSession, root: Path | None = None):
         self.session = session
+        start_server()
+        self._session = pickle.dumps(session, protocol=pickle.HIGHEST_PROTOCOL)
         sweep_dead_supervisors()
         self.root = Path(root) if root is not None else make_temp_folder("run")
         os.chmod(self.root, 0o711)  # kernels under dropped uids traverse it to their own folders
@@ -95,22 +114,23 @@ class Supervisor:
     # --- starting ---------------------------------------------------------------------------
 
     def start(self, path: Path) -> GradingJob:
-        """Fork a grading process for ``path``."""
+        """Start a grading process for ``path``."""
         name = f"job-{os.getpid()}-{next(_JOB_NUMBERS)}"
         folder = self.root / name
         folder.mkdir(mode=0o711)
         lease = UidLease() if policy(self.session.sandbox_level, os.geteuid() == 0).dedicated_uid else None
         job = GradingJob(Path(path), folder, f"{GROUP_NAME}/{name}", lease)
         job.grader_group = KernelCgroup.create("grader", self.session.options.grader_memory, None, None, job.cgroup_parent) if os.geteuid() == 0 else None
-        supervisor = os.getpid()
-        with _FORKING:
-            reader, writer = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # the grading process
-                os.close(reader)
-                _grade_in_child(self.session, job, writer, supervisor)
+        reader, writer = os.pipe()
+        try:
+            job.process = start_process(_grade_in_child, (self._session, job.placement()), pass_fds=(writer,))
+        except BaseException:
+            os.close(reader)
+            self._clean(job)
+            raise
+        finally:
             os.close(writer)
-        job.pid, job.reader, job.started = pid, reader, time.monotonic()
+        job.pid, job.reader, job.started = job.process.pid, reader, time.monotonic()
         os.set_blocking(reader, False)
         self.running[reader] = job
         return job
@@ -147,7 +167,7 @@ class Supervisor:
     def _finish(self, job: GradingJob) -> SubmissionReport:
         del self.running[job.reader]
         os.close(job.reader)
-        _, status = os.waitpid(job.pid, 0)
+        code = job.process.wait()
         report, error = None, None
         try:
             message = json.loads(job.received.decode("utf-8"))
@@ -158,16 +178,16 @@ class Supervisor:
         if report is None:
             job.crashed = not job.out_of_time and error is None
             report = SubmissionReport(
-                submission=str(job.path), error=error or self._death(job, status),
+                submission=str(job.path), error=error or self._death(job, code),
                 sandbox=self.session.sandbox_level, device=self.session.device,
                 seconds=time.monotonic() - job.started,
             )
         self._clean(job)
         return report
 
-    def _death(self, job: GradingJob, status: int) -> str:
-        """Plain words for a grading process that ended without a report."""
-        code = os.waitstatus_to_exitcode(status)
+    def _death(self, job: GradingJob, code: int) -> str:
+        """Plain words for a grading process that ended without a report (``code``: its exit
+        code, or minus the signal that ended it)."""
         memory = self.session.options.grader_memory / 2**30
         if job.out_of_time:
             limit = self.session.options.timeout + self.session.options.predict_timeout + BOUNDS.grading_slack_seconds
@@ -208,7 +228,7 @@ class Supervisor:
         for job in list(self.running.values()):
             del self.running[job.reader]
             os.close(job.reader)
-            os.waitpid(job.pid, 0)
+            job.process.wait()
             self._clean(job)
 
     def close(self) -> None:
@@ -229,9 +249,9 @@ def sweep_dead_supervisors() -> None:
             remove_tree(f"{GROUP_NAME}/{name}")
 
 
-def _grade_in_child(session: GradingSession, job: GradingJob, writer: int, supervisor: int) -> None:
-    """The grading process: bound itself, grade, send the report, and exit without cleanup of the
-    supervisor's state (the staged data and other jobs belong to the supervisor)."""
+def _grade_in_child(session: bytes, job: JobPlacement, writer: int) -> None:
+    """The grading process: bound itself, grade, send the report, and exit without cleanup (the
+    staged data and the job's folders belong to the supervisor)."""
     code, message = 0, None
     try:
         if job.grader_group is not None:
@@ -239,19 +259,16 @@ def _grade_in_child(session: GradingSession, job: GradingJob, writer: int, super
         os.setpgid(0, 0)  # a Ctrl-C in the terminal reaches the supervisor, which stops the jobs
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        libc = ctypes.CDLL(None)
-        libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # kernels of this user cannot open its pipe
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # a supervisor killed takes its jobs with it
-        if os.getppid() != supervisor:  # it died before the line above
-            os._exit(code)
+        ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # kernels of this user cannot open its pipe
         if can_mount():
             enter_private_mount_namespace()
+        graded: GradingSession = pickle.loads(session)
         if job.grader_group is None:
-            memory = session.options.grader_memory
+            memory = graded.options.grader_memory
             resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
         tempfile.tempdir = str(job.folder)
-        session.placement = {"uid": job.uid, "cgroup_parent": job.cgroup_parent} if job.uid is not None else {}
-        message = {"report": session.grade(job.path).to_record()}
+        graded.placement = {"uid": job.uid, "cgroup_parent": job.cgroup_parent} if job.uid is not None else {}
+        message = {"report": graded.grade(job.path).to_record()}
     except Exception as error:  # the supervisor writes the row with this reason
         message = {"internal_error": f"Internal grader error, not caused by the notebook: {type(error).__name__}: {error}"}
     try:
@@ -269,9 +286,8 @@ def grade_supervised(
 ) -> tuple[SubmissionReport, bool] | None:
     """Grade one notebook in a supervised process.
 
-    Safe to call from several threads at once with one prepared session (each call forks a
-    grading process of its own); the calling thread must outlive the call, as its grading
-    process is killed when the thread that forked it ends.
+    Safe to call from several threads at once with one prepared session (each call starts a
+    grading process of its own).
 
     Parameters
     ----------

@@ -3,9 +3,10 @@
 A worker process keeps one prepared :class:`~grader.grading.GradingSession` per set of options
 (building one loads the dataset, computes the hidden splits and baselines and stages the public
 data), shared by its grading slots, and grades each notebook as a local batch does: in a
-supervised process of its own (:func:`grader.supervision.grade_supervised`), forked from the
-task's thread, with the sandbox this machine supports. What comes back to the client is JSON
-made by the grader, never anything the kernel produced.
+supervised process of its own (:func:`grader.supervision.grade_supervised`), started by the
+fork server of :mod:`grader.forkserver` (never forked from the task's thread), with the sandbox
+this machine supports. What comes back to the client is JSON made by the grader, never
+anything the kernel produced.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from distributed.worker import thread_state
 
 from grader.cluster import GRADING_SLOT
 from grader.cluster.payload import grader_fingerprint, options_fingerprint, recreate_notebook, recreate_options
+from grader.forkserver import start_server
 from grader.grading import GradingSession
 from grader.identity import grade_identity
 from grader.reports.model import SubmissionReport
@@ -176,6 +178,7 @@ def _prepared(options: dict, slots: int) -> _CachedSession:
     session = None
     try:
         recreated = recreate_options(options, folder, slots)
+        start_server()  # grading processes' fork server: it imports the grader while the session is prepared
         session = GradingSession(recreated)
         session.prepare()
         mine = grade_identity(recreated)

@@ -31,6 +31,7 @@ from grader.reports.text import render_text
 from grader.sandbox import landlock, strongest_level
 from grader.sandbox.cgroups import CGROUP_ROOT, GROUP_NAME
 from grader.sandbox.uids import FIRST_UID, LOCK_DIR, UID_COUNT
+from grader.supervision import sweep_dead_supervisors
 
 from sample_notebooks import CONSTANT_PREDICTOR, HONEST_EXPLICIT, notebook, write
 from terminal import start_interruptible
@@ -524,3 +525,89 @@ def test_multiprocessing_and_dataloader_workers_grade_as_without_a_sandbox(attac
     sandboxed = attacked["reports"]["multiprocessing"]
     assert sandboxed.score == unsandboxed.score == 20
     assert sandboxed.parts[0].metrics["rmse"] == pytest.approx(unsandboxed.parts[0].metrics["rmse"], abs=1e-9)
+
+
+# --- grading processes die with the grader, and only it can start them ------------------------------
+
+
+def _status(pid: int, field: str) -> str:
+    """A field of /proc/PID/status."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return line.split(":", 1)[1].strip()
+    raise KeyError(field)
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` runs (not ended, nor a zombie waiting for a parent that does not reap)."""
+    try:
+        return _status(pid, "State")[0] != "Z"
+    except OSError:
+        return False
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid``, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        below = children.get(todo.pop(), [])
+        found += below
+        todo += below
+    return found
+
+
+def test_a_killed_supervisor_takes_its_grading_process_and_kernel_with_it(tmp_path: Path) -> None:
+    sleeper = write(tmp_path, "sleeper", notebook("import time\ntime.sleep(120)", HONEST_EXPLICIT))
+    grade = subprocess.Popen([GRADE, str(sleeper), "--dataset", "synthetic", "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        kernels: list[int] = []
+        while not kernels and time.monotonic() < deadline:
+            time.sleep(0.5)
+            below = _descendants(grade.pid)
+            kernels = [pid for pid in below if b"ipykernel" in Path(f"/proc/{pid}/cmdline").read_bytes()] if below else []
+        assert kernels, "the notebook's kernel never started"
+        grade.send_signal(signal.SIGKILL)
+        grade.wait()
+        deadline = time.monotonic() + 20
+        while (alive := [pid for pid in below if _running(pid)]) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not alive, [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in alive]
+    finally:
+        if grade.poll() is None:
+            grade.kill()
+            grade.wait()
+        sweep_dead_supervisors()  # as the next grader on the machine does
+    assert not [path for path in _leftovers() if f"-{grade.pid}-" in path]
+
+
+
+def test_the_fork_server_has_no_address_another_process_could_connect_to(tmp_path: Path) -> None:
+    sleeper = write(tmp_path, "sleeper", notebook("import time\ntime.sleep(60)", HONEST_EXPLICIT))
+    grade = subprocess.Popen([GRADE, str(sleeper), "--dataset", "synthetic", "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        servers: list[int] = []
+        while not servers and time.monotonic() < deadline:
+            time.sleep(0.2)
+            servers = [pid for pid in _descendants(grade.pid) if b"grader.forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        [server] = servers
+        sockets = {os.readlink(fd)[len("socket:[") : -1] for fd in Path(f"/proc/{server}/fd").iterdir() if os.readlink(fd).startswith("socket:")}
+        assert sockets, "the server holds no socket"
+        bound = {}
+        for line in Path(f"/proc/{server}/net/unix").read_text().splitlines()[1:]:
+            fields = line.split()
+            bound[fields[6]] = fields[7] if len(fields) > 7 else ""
+        assert all(bound.get(inode, "") == "" for inode in sockets), {inode: bound.get(inode) for inode in sockets}
+    finally:
+        grade.kill()
+        grade.wait()
+        sweep_dead_supervisors()

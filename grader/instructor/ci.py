@@ -14,7 +14,6 @@ Two kinds:
 from __future__ import annotations
 
 import re
-import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from pathlib import Path
 import click
 
 from grader.data.assignment import DATASETS
-from grader.instructor.release import fill_kit, torch_pin
+from grader.instructor.release import SAFE_PATTERN, fill_kit, torch_pin
 from grader.reports.files import write_atomically
 from grader.reports.passmark import PassMarkType
 
@@ -63,12 +62,12 @@ class WorkflowSettings:
     fail_under: str = "75%"
     dataset: str = "movielens"
 
-    def grade_options(self, kind: str) -> str:
-        """The ``grade`` options the workflow passes (besides its outputs)."""
-        options = ["--sandbox strict", f"--jobs {self.jobs}"] if kind == "class" else [f"--fail-under {self.fail_under}"]
+    def grade_options(self, kind: str) -> list[str]:
+        """The ``grade`` options the workflow passes (besides its outputs), word by word."""
+        options = ["--sandbox", "strict", "--jobs", str(self.jobs)] if kind == "class" else ["--fail-under", self.fail_under]
         if self.dataset != "movielens":
-            options.append(f"--dataset {self.dataset}")
-        return " ".join([*options, "--quiet"])
+            options += ["--dataset", self.dataset]
+        return [*options, "--quiet"]
 
 
 def render_workflow(provider: str, kind: str, settings: WorkflowSettings) -> str:
@@ -76,24 +75,24 @@ def render_workflow(provider: str, kind: str, settings: WorkflowSettings) -> str
     values = {
         "python": f"{sys.version_info.major}.{sys.version_info.minor}",
         "torch": torch_pin(),
-        "package": shlex.quote(settings.package),
+        "package": settings.package,
         "options": settings.grade_options(kind),
     }
     if kind == "class":
         values["submissions"] = settings.submissions.rstrip("/")
     else:
-        values["notebooks"] = " ".join(settings.notebooks)
+        values["notebooks"] = list(settings.notebooks)
         values["fail_under"] = settings.fail_under
     return fill_kit(f"{provider}_{kind}.yml", values)
 
 
 SAFE_FOLDER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/-]*")
-SAFE_PATTERN = re.compile(r"[A-Za-z0-9_*?\[][A-Za-z0-9._/*?\[\]-]*")
 
 
 def _checked(pattern: re.Pattern, what: str):
-    """A click callback that refuses values the workflow could not hold literally: they are
-    written into YAML strings and shell command lines."""
+    """A click callback that refuses values the workflow could not hold literally, with the
+    reason (they are quoted for YAML and the shell too, but a folder or pattern to grade is
+    clearer when it needs no quoting)."""
 
     def check(context, parameter, value):
         values = value if isinstance(value, tuple) else (value,)

@@ -98,13 +98,9 @@ def build_bundle(
     }
     if data_dir is not None:
         files.update({f"{DATA_FOLDER}/{name}": data for name, data in _movielens_files(Path(data_dir)).items()})
-        fetch = f"# MovieLens 100K is in the bundle ({DATA_FOLDER}/)."
-    elif dataset == "movielens":
-        fetch = '"$VENV/bin/grader" fetch-data --cache-dir "$ROOT/cache"'
-    else:
-        fetch = "# The synthetic dataset needs no download."
-    files["setup.sh"] = fill_kit("setup.sh", {"torch": torch_pin(), "wheel": f"dist/{wheel}", "fetch_data": fetch}).encode()
-    files["run_autograder"] = fill_kit("run_autograder", {"options": " ".join(_grade_options(dataset, part, timeout))}).encode()
+    data = "bundled" if data_dir is not None else "download" if dataset == "movielens" else "none"
+    files["setup.sh"] = fill_kit("setup.sh", {"torch": torch_pin(), "wheel": f"dist/{wheel}", "data": data, "data_folder": DATA_FOLDER}).encode()
+    files["run_autograder"] = fill_kit("run_autograder", {"options": _grade_options(dataset, part, timeout)}).encode()
     return write_atomically(output, zip_archive(files, executables=frozenset({"setup.sh", "run_autograder"})))
 
 

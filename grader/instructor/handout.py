@@ -51,10 +51,7 @@ def _templates(assignment: Path) -> dict[str, str]:
 
 def _readme(parts: dict[str, str], wheel: str, fail_under: str) -> str:
     config, limits = load_config(None), Limits()
-    notebooks = "\n".join(
-        f"- `{name}`: {PART_TITLES[part]}, graded by {config.parts[part].metric.upper()} on data you never see."
-        for name, part in parts.items()
-    )
+    notebooks = [{"name": name, "title": PART_TITLES[part], "metric": config.parts[part].metric.upper()} for name, part in parts.items()]
     return fill_kit("student_README.md", {
         "notebooks": notebooks,
         "python": f"{sys.version_info.major}.{sys.version_info.minor}",

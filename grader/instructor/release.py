@@ -1,16 +1,28 @@
 """Release files for instructors' hand-outs: the course kit's text templates filled in, and zip
 archives built the same way every time (sorted entries, fixed dates) so that a rebuilt release
-differs only where its contents do."""
+differs only where its contents do.
+
+The kit files (``grader/instructor/kit``) are Jinja2 templates with delimiters that YAML, shell
+and GitHub's ``${{ }}`` never use: ``@{ value | quoting }@``. Every value passes one of the
+quoting filters below, chosen for where it lands (a YAML string, a shell word, a glob, a line of
+text), so that no value can end a string, start a command or open a new line.
+"""
 
 from __future__ import annotations
 
 import io
+import json
 import re
+import shlex
 import zipfile
-from importlib import metadata, resources
+from collections.abc import Iterable
+from importlib import metadata
 from pathlib import Path
 
-PLACEHOLDER = re.compile(r"@([a-z_]+)@")
+from jinja2 import Environment, PackageLoader, StrictUndefined, meta
+
+SAFE_PATTERN = re.compile(r"[A-Za-z0-9_*?\[][A-Za-z0-9._/*?\[\]-]*")
+"""A path or shell pattern relative to a repository that YAML and the shell take literally (but for the pattern)."""
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can carry
 
 
@@ -19,19 +31,59 @@ def torch_pin() -> str:
     return metadata.version("torch").split("+")[0]
 
 
-def fill_kit(name: str, values: dict[str, str]) -> str:
-    """The kit file ``grader/instructor/kit/NAME`` with each ``@key@`` replaced by ``values[key]``.
+def _one_line(value: object) -> str:
+    """``value`` as text, refused when it holds a line break or another control character."""
+    text = str(value)
+    if any(ord(character) < 32 or ord(character) == 127 for character in text):
+        raise ValueError(f"{text!r} cannot be written into a kit file: it holds a line break or a control character.")
+    return text
+
+
+def _globs(patterns: Iterable[str]) -> str:
+    """Shell patterns left for the shell to expand, each refused unless it is literal elsewhere."""
+    for pattern in patterns:
+        if not SAFE_PATTERN.fullmatch(pattern) or ".." in pattern.split("/"):
+            raise ValueError(f"{pattern!r} cannot be written into a kit file as a pattern: letters, digits, . _ - / * ? [ ] only, without '..'.")
+    return " ".join(patterns)
+
+
+QUOTING = {
+    "yaml": lambda value: json.dumps(_one_line(value)),  # a JSON string is a YAML double-quoted scalar
+    "sh": lambda value: shlex.quote(_one_line(value)),
+    "words": lambda values: " ".join(shlex.quote(_one_line(value)) for value in values),
+    "globs": _globs,
+    "line": _one_line,  # comments and Markdown
+}
+"""The filters a kit file's values pass, by where they land."""
+KIT = Environment(
+    loader=PackageLoader("grader.instructor", "kit"),
+    variable_start_string="@{", variable_end_string="}@",
+    block_start_string="@%", block_end_string="%@",
+    comment_start_string="@#", comment_end_string="#@",
+    undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False, trim_blocks=True, lstrip_blocks=True,
+)
+KIT.filters.update(QUOTING)
+
+
+def kit_source(name: str) -> str:
+    """The text of the kit file ``grader/instructor/kit/NAME``."""
+    return KIT.loader.get_source(KIT, name)[0]
+
+
+def fill_kit(name: str, values: dict[str, object]) -> str:
+    """The kit file ``grader/instructor/kit/NAME`` filled with ``values``.
 
     Raises
     ------
     KeyError
         When the file and ``values`` do not name the same keys (a template and its caller disagree).
+    ValueError
+        When a value cannot be written where it lands (a line break, a pattern the shell would not take literally).
     """
-    text = resources.files("grader.instructor").joinpath("kit", name).read_text(encoding="utf-8")
-    keys = set(PLACEHOLDER.findall(text))
+    keys = meta.find_undeclared_variables(KIT.parse(kit_source(name)))
     if keys != set(values):
         raise KeyError(f"kit file {name} takes {sorted(keys)}, was given {sorted(values)}")
-    return PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
+    return KIT.get_template(name).render(values)
 
 
 def zip_archive(files: dict[str, bytes], executables: frozenset[str] = frozenset()) -> bytes:

@@ -9,7 +9,7 @@ import re
 import xml.etree.ElementTree as ElementTree
 
 from grader.reports.feedback import feedback_pages
-from grader.reports.model import METRIC_KEYS, SubmissionReport
+from grader.reports.model import METRIC_KEYS, SubmissionReport, describe_similar
 from grader.similarity import SimilarPair
 
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -123,7 +123,7 @@ def render_gradebook(reports: list[SubmissionReport]) -> str:
             "max_score": report.max_score,
             **{key: "" if metrics[key] is None else f"{metrics[key]:.6f}" for key in METRIC_KEYS},
             "flagged": " | ".join(report.flags) if report.flagged else "",
-            "similar_to": ";".join(dict.fromkeys(_similar_cell(other) for other in report.similar_to)),
+            "similar_to": ";".join(dict.fromkeys(describe_similar(other) for other in report.similar_to)),
             "error": report.error or "",
             "sandbox": report.sandbox,
             "seconds": f"{report.seconds:.1f}",
@@ -141,10 +141,3 @@ def render_similarity(reports: list[SubmissionReport], pairs: list[SimilarPair])
         disagreement, code = ("" if value is None else f"{value:.{digits}f}" for value, digits in ((pair.disagreement, 6), (pair.code, 4)))
         writer.writerow([pair.part, _cell(first), _cell(second), disagreement, pair.evidence(), code])
     return buffer.getvalue()
-
-
-def _similar_cell(other: dict) -> str:
-    """One other submission in a gradebook's ``similar_to``: its path and both figures."""
-    code, disagreement = other.get("code_similarity"), other.get("disagreement")
-    figures = f"code {'-' if code is None else f'{code:.2f}'}, disagreement {'-' if disagreement is None else f'{disagreement:.4f}'}"
-    return f"{other['path']} ({figures})"

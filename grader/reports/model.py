@@ -180,3 +180,10 @@ class SubmissionReport:
                 for part in self.parts
             },
         }
+
+
+def describe_similar(other: dict) -> str:
+    """One entry of a report's ``similar_to`` in words: the other submission's path and both figures."""
+    code, disagreement = other.get("code_similarity"), other.get("disagreement")
+    figures = f"code {'-' if code is None else f'{code:.2f}'}, disagreement {'-' if disagreement is None else f'{disagreement:.4f}'}"
+    return f"{other['path']} ({figures})"

@@ -22,7 +22,7 @@ CHECK = (
     "from grader.fingerprints import template_runs\n"
     "assert len(template_runs()) > 1000, 'no template runs'\n"
     "from grader.instructor.release import fill_kit\n"
-    "assert 'gradescope-run' in fill_kit('run_autograder', {'options': ''}), 'no kit files'\n"
+    "assert 'gradescope-run' in fill_kit('run_autograder', {'options': []}), 'no kit files'\n"
     "assert any((grader.datafiles.__path__[0] + '/').startswith(p + '/') for p in python_paths()), 'data not bound'\n"
     "print(grader.__file__, grader.datafiles.__file__)\n"
 )

@@ -18,6 +18,7 @@ from grader.reports.feedback import render_feedback, write_feedback
 from grader.reports.files import write_atomically
 from grader.reports.formats import GRADEBOOK_COLUMNS, gradescope_results, render_gradebook, render_json, render_junit
 from grader.reports.model import PartReport, SubmissionReport
+from grader.reports.overview import render_overview
 from grader.reports.text import render_text
 
 SCHEMA = json.loads((Path(__file__).parents[1] / "schemas" / "gradescope_results.schema.json").read_text())
@@ -105,6 +106,18 @@ def test_feedback_page_has_a_chart_and_escapes_student_text(combined, tmp_path: 
     assert "<svg" in page and "<script>alert" not in page
     paths = write_feedback([combined, combined], tmp_path)
     assert [p.name for p in paths] == ["alice.html", "alice-2.html"]
+
+
+def test_every_text_from_the_notebook_is_escaped_on_both_pages(combined) -> None:
+    """Autoescape: the page templates mark nothing from a report safe but the grader's charts."""
+    attack = "<script>alert(1)</script>"
+    combined.path_in_batch = f"{attack}.ipynb"
+    combined.notes, combined.parts[0].flags = [attack], [attack]
+    combined.parts[0].tests[0].name, combined.parts[0].tests[1].output = attack, attack
+    combined.similar_to = [{"path": attack, "part": "explicit", "disagreement": 0.0, "code_similarity": 1.0, "evidence": attack}]
+    pages = [render_feedback(combined), render_overview([combined], ["alice.html"])]
+    assert all("<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page for page in pages)
+    assert pages[1].count("<script>") == 1  # the overview's own sorting script
 
 
 def test_cell_tracebacks_reach_the_json_and_the_feedback(combined) -> None:

@@ -10,8 +10,8 @@ starts with the grader imported and its probes done.
 The supervisor talks to it over a socket pair: the server has no address, so no other process
 (a kernel running as the same user included) can ask it for a process, which multiprocessing's
 fork server, listening on a named socket without authentication before Python 3.14, would
-allow. A process it forks gets the supervisor's working folder, ``sys.path`` and environment
-of the moment, and is killed when the server or the supervisor ends, however they end.
+allow. A process it forks gets the supervisor's working folder, ``sys.path``, environment and
+warning filters of the moment, and is killed when the server or the supervisor ends, however they end.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import struct
 import subprocess
 import sys
 import threading
+import warnings
 from collections.abc import Callable
 
 PR_SET_PDEATHSIG = 1
@@ -85,7 +86,7 @@ class ForkServer:
         """Run ``target(*args, *fds)`` in a forked process, where ``fds`` are the descriptors of
         ``pass_fds`` as the process has them; ``target`` and ``args`` are pickled, and
         ``target`` must end the process (``os._exit``)."""
-        payload = pickle.dumps((target, args, os.getcwd(), sys.path, dict(os.environ)), protocol=pickle.HIGHEST_PROTOCOL)
+        payload = pickle.dumps((target, args, os.getcwd(), sys.path, dict(os.environ), warnings.filters[:]), protocol=pickle.HIGHEST_PROTOCOL)
         payload_r, payload_w = os.pipe()
         status_r, status_w = os.pipe()
         try:
@@ -201,7 +202,7 @@ def _send_exit_codes(statuses: dict[int, int]) -> None:
 
 def _run_child(payload_r: int, alive_fd: int, passed: list[int]) -> None:
     """A forked process: tie its life to the server's and the supervisor's, take the supervisor's
-    folder, path and environment, and run its target (which ends the process)."""
+    folder, path, environment and warning filters, and run its target (which ends the process)."""
     code = 70
     try:
         signal.set_wakeup_fd(-1)
@@ -213,11 +214,13 @@ def _run_child(payload_r: int, alive_fd: int, passed: list[int]) -> None:
             os._exit(code)
         threading.Thread(target=_die_with, args=(alive_fd,), name="supervisor-watch", daemon=True).start()
         with open(payload_r, "rb") as pipe:
-            target, args, folder, path, environment = pickle.load(pipe)
+            target, args, folder, path, environment, filters = pickle.load(pipe)
         os.chdir(folder)
         sys.path[:] = path
         os.environ.clear()
         os.environ.update(environment)
+        warnings.resetwarnings()
+        warnings.filters[:] = filters
         target(*args, *passed)
     finally:
         os._exit(code)

@@ -564,50 +564,57 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def test_a_killed_supervisor_takes_its_grading_process_and_kernel_with_it(tmp_path: Path) -> None:
+def _cmdline(pid: int) -> bytes:
+    """The command line of ``pid`` (empty once it has ended)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+@pytest.fixture
+def sleeping_grader(tmp_path: Path):
+    """A ``grade`` process grading a notebook that sleeps; killed afterwards, and what it left
+    removed as the next grader on the machine removes it."""
     sleeper = write(tmp_path, "sleeper", notebook("import time\ntime.sleep(120)", HONEST_EXPLICIT))
     grade = subprocess.Popen([GRADE, str(sleeper), "--dataset", "synthetic", "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        kernels: list[int] = []
-        while not kernels and time.monotonic() < deadline:
-            time.sleep(0.5)
-            below = _descendants(grade.pid)
-            kernels = [pid for pid in below if b"ipykernel" in Path(f"/proc/{pid}/cmdline").read_bytes()] if below else []
-        assert kernels, "the notebook's kernel never started"
-        grade.send_signal(signal.SIGKILL)
-        grade.wait()
-        deadline = time.monotonic() + 20
-        while (alive := [pid for pid in below if _running(pid)]) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert not alive, [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in alive]
-    finally:
-        if grade.poll() is None:
-            grade.kill()
-            grade.wait()
-        sweep_dead_supervisors()  # as the next grader on the machine does
-    assert not [path for path in _leftovers() if f"-{grade.pid}-" in path]
-
-
-
-def test_the_fork_server_has_no_address_another_process_could_connect_to(tmp_path: Path) -> None:
-    sleeper = write(tmp_path, "sleeper", notebook("import time\ntime.sleep(60)", HONEST_EXPLICIT))
-    grade = subprocess.Popen([GRADE, str(sleeper), "--dataset", "synthetic", "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        servers: list[int] = []
-        while not servers and time.monotonic() < deadline:
-            time.sleep(0.2)
-            servers = [pid for pid in _descendants(grade.pid) if b"grader.forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()]
-        [server] = servers
-        sockets = {os.readlink(fd)[len("socket:[") : -1] for fd in Path(f"/proc/{server}/fd").iterdir() if os.readlink(fd).startswith("socket:")}
-        assert sockets, "the server holds no socket"
-        bound = {}
-        for line in Path(f"/proc/{server}/net/unix").read_text().splitlines()[1:]:
-            fields = line.split()
-            bound[fields[6]] = fields[7] if len(fields) > 7 else ""
-        assert all(bound.get(inode, "") == "" for inode in sockets), {inode: bound.get(inode) for inode in sockets}
-    finally:
+    yield grade
+    if grade.poll() is None:
         grade.kill()
         grade.wait()
-        sweep_dead_supervisors()
+    sweep_dead_supervisors()
+
+
+def _wait_below(grade: subprocess.Popen, marker: bytes) -> tuple[list[int], list[int]]:
+    """The processes below ``grade`` once one of them has ``marker`` on its command line (within a
+    minute), and those that do."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        below = _descendants(grade.pid)
+        if found := [pid for pid in below if marker in _cmdline(pid)]:
+            return below, found
+        time.sleep(0.2)
+    pytest.fail(f"no process below the grader has {marker!r} on its command line")
+
+
+def test_a_killed_supervisor_takes_its_grading_process_and_kernel_with_it(sleeping_grader) -> None:
+    below, _ = _wait_below(sleeping_grader, b"ipykernel")
+    sleeping_grader.send_signal(signal.SIGKILL)
+    sleeping_grader.wait()
+    deadline = time.monotonic() + 20
+    while (alive := [pid for pid in below if _running(pid)]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not alive, [_cmdline(pid) for pid in alive]
+    sweep_dead_supervisors()
+    assert not [path for path in _leftovers() if f"-{sleeping_grader.pid}-" in path]
+
+
+def test_the_fork_server_has_no_address_another_process_could_connect_to(sleeping_grader) -> None:
+    _, [server] = _wait_below(sleeping_grader, b"grader.forkserver")
+    sockets = {os.readlink(fd)[len("socket:[") : -1] for fd in Path(f"/proc/{server}/fd").iterdir() if os.readlink(fd).startswith("socket:")}
+    assert sockets, "the server holds no socket"
+    bound = {}
+    for line in Path(f"/proc/{server}/net/unix").read_text().splitlines()[1:]:
+        fields = line.split()
+        bound[fields[6]] = fields[7] if len(fields) > 7 else ""
+    assert all(bound.get(inode, "") == "" for inode in sockets), {inode: bound.get(inode) for inode in sockets}

@@ -10,7 +10,7 @@ starts with the grader imported and its probes done.
 The supervisor talks to it over a socket pair: the server has no address, so no other process
 (a kernel running as the same user included) can ask it for a process, which multiprocessing's
 fork server, listening on a named socket without authentication before Python 3.14, would
-allow. A process it forks gets the supervisor's working folder, ``sys.path``, environment and
+allow; nor take its socket, as the server is not dumpable. A process it forks gets the supervisor's working folder, ``sys.path``, environment and
 warning filters of the moment, and is killed when the server or the supervisor ends, however they end.
 """
 
@@ -29,7 +29,7 @@ import threading
 import warnings
 from collections.abc import Callable
 
-PR_SET_PDEATHSIG = 1
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
 _STATUS = struct.Struct("i")
 _MAX_FDS = 8
 
@@ -92,17 +92,19 @@ class ForkServer:
         try:
             with self._lock:
                 self._ensure_running()
-                socket.send_fds(self._control, [b"j"], [payload_r, status_w, *pass_fds])
+                try:
+                    socket.send_fds(self._control, [b"j"], [payload_r, status_w, *pass_fds])
+                finally:  # the server holds its copies now: a server that ends before it answers ends the read
+                    os.close(payload_r)
+                    os.close(status_w)
                 received = _read_exactly(status_r, _STATUS.size)
             if len(received) < _STATUS.size:
-                raise OSError("the fork server of the grading processes stopped before it started this one")
-            pid = _STATUS.unpack(received)[0]
+                raise OSError("the fork server of the grading processes could not start this one (it ended, or the system refused a new process)")
         except BaseException:
             os.close(status_r)
+            os.close(payload_w)
             raise
-        finally:
-            os.close(payload_r)
-            os.close(status_w)
+        pid = _STATUS.unpack(received)[0]
         try:
             with open(payload_w, "wb") as pipe:
                 pipe.write(payload)
@@ -145,6 +147,8 @@ def serve(control_fd: int, alive_fd: int) -> None:
     ends; return when the supervisor's end of the socket pair closes."""
     import grader.forkserver_preload  # noqa: F401
 
+    # not dumpable: a process of the same user cannot trace it or take its socket (pidfd_getfd)
+    ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     control = socket.socket(fileno=control_fd)
     wakeup_r, wakeup_w = os.pipe()
     os.set_blocking(wakeup_r, False)
@@ -170,13 +174,21 @@ def serve(control_fd: int, alive_fd: int) -> None:
             if not fds:  # the supervisor has ended
                 return
             payload_r, status_w, *passed = fds
-            pid = os.fork()
+            try:
+                pid = os.fork()
+            except OSError:  # no process to be had now (a process or memory limit): this request fails, not the server
+                for fd in fds:
+                    os.close(fd)
+                continue
             if pid == 0:
                 control.close()
                 for fd in (wakeup_r, wakeup_w, *statuses.values(), status_w):
                     os.close(fd)
                 _run_child(payload_r, alive_fd, passed)
-            os.write(status_w, _STATUS.pack(pid))
+            try:
+                os.write(status_w, _STATUS.pack(pid))
+            except BrokenPipeError:  # the supervisor gave up on it; its exit code still goes nowhere harmful
+                pass
             statuses[pid] = status_w
             for fd in (payload_r, *passed):
                 os.close(fd)

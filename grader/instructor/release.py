@@ -14,6 +14,7 @@ import io
 import json
 import re
 import shlex
+import unicodedata
 import zipfile
 from collections.abc import Iterable
 from importlib import metadata
@@ -32,10 +33,13 @@ def torch_pin() -> str:
 
 
 def _one_line(value: object) -> str:
-    """``value`` as text, refused when it holds a line break or another control character."""
+    """``value`` as text, refused when it holds a line break (YAML's U+0085, U+2028 and U+2029
+    too) or another control or format character."""
     text = str(value)
-    if any(ord(character) < 32 or ord(character) == 127 for character in text):
+    if any(unicodedata.category(character) in ("Cc", "Cf", "Zl", "Zp") for character in text):
         raise ValueError(f"{text!r} cannot be written into a kit file: it holds a line break or a control character.")
+    if "${{" in text:
+        raise ValueError(f"{text!r} cannot be written into a kit file: GitHub Actions would evaluate its ${{{{ }}}} expression.")
     return text
 
 

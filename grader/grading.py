@@ -24,7 +24,7 @@ from grader.data.anonymisation import Anonymisation
 from grader.data.assignment import PARTS, PUBLIC_DATA_ENV, AssignmentSplit, assignment_split, load_dataset, stage_public
 from grader.execution.record import ExecutionRecord
 from grader.execution.run import ExecutionLimits, PredictionRequest, execute_notebook
-from grader.fingerprints import code_fingerprints, template_runs
+from grader.fingerprints import code_fingerprints
 from grader.integrity.literals import embedded_data
 from grader.integrity.plausibility import implausible_result
 from grader.metrics import InvalidPredictionsError
@@ -32,7 +32,6 @@ from grader.parts import get_part
 from grader.references import load_references, reference_for
 from grader.reports.model import PartReport, SubmissionReport
 from grader.sandbox import KernelSandbox, Limits, choose_level
-from grader.sandbox.bubblewrap import python_paths
 from grader.sandbox.limits import usable_cores
 from grader.similarity import like_baseline, sketch_rows
 from grader.submission import SubmissionError, read_submission
@@ -120,9 +119,8 @@ class GradingSession:
     # --- per part, computed once --------------------------------------------------------------
 
     def prepare(self) -> None:
-        """Compute everything shared by the submissions now (before grading processes are forked)."""
-        python_paths()  # the kernels' Python folders: one probe (a subprocess), not one per grading process
-        template_runs()
+        """Compute everything shared by the submissions now (before grading processes start: each is
+        sent the session as it is then)."""
         for part in PARTS:
             self.baselines(part)
             self.staged_public(part)

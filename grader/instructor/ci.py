@@ -21,7 +21,7 @@ from pathlib import Path
 import click
 
 from grader.data.assignment import DATASETS
-from grader.instructor.release import SAFE_PATTERN, fill_kit, torch_pin
+from grader.instructor.release import SAFE_PATTERN, fill_kit, literal_path, torch_pin
 from grader.reports.files import write_atomically
 from grader.reports.passmark import PassMarkType
 
@@ -97,7 +97,7 @@ def _checked(pattern: re.Pattern, what: str):
     def check(context, parameter, value):
         values = value if isinstance(value, tuple) else (value,)
         for item in values:
-            if not pattern.fullmatch(item) or ".." in item.split("/"):
+            if not literal_path(pattern, item):
                 raise click.BadParameter(
                     f"{item!r}: {what} may hold letters, digits and . _ - / only{' (and the patterns * ? [ ])' if pattern is SAFE_PATTERN else ''}, "
                     f"relative to the repository, without '..', since it is written into the workflow's YAML and shell lines."

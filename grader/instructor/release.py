@@ -43,10 +43,15 @@ def _one_line(value: object) -> str:
     return text
 
 
+def literal_path(rule: re.Pattern, value: str) -> bool:
+    """Whether ``value`` matches ``rule`` (such as :data:`SAFE_PATTERN`) and stays inside the repository (no ``..``)."""
+    return bool(rule.fullmatch(value)) and ".." not in value.split("/")
+
+
 def _globs(patterns: Iterable[str]) -> str:
     """Shell patterns left for the shell to expand, each refused unless it is literal elsewhere."""
     for pattern in patterns:
-        if not SAFE_PATTERN.fullmatch(pattern) or ".." in pattern.split("/"):
+        if not literal_path(SAFE_PATTERN, pattern):
             raise ValueError(f"{pattern!r} cannot be written into a kit file as a pattern: letters, digits, . _ - / * ? [ ] only, without '..'.")
     return " ".join(patterns)
 
